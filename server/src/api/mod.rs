@@ -1,0 +1,83 @@
+//! The API: one dropshot trait for every vendor family, plus each family's wire
+//! types. The OpenAPI document dropshot emits from this trait is what the contract
+//! check compares with the hand-written YAML in `openapi/`.
+//!
+//! Each endpoint is tagged with its family; the tag names its YAML document
+//! (`salesmap` → `openapi/salesmap.yaml`).
+
+pub mod salesmap;
+
+use dropshot::{Body, HttpError, HttpResponseCreated, Path, RequestContext, TypedBody};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[dropshot::api_description]
+pub trait CrmApi {
+    type Context;
+
+    /// 고객 생성: create a SalesMap customer.
+    #[endpoint {
+        method = POST,
+        path = "/v2/people",
+        tags = ["salesmap"],
+    }]
+    async fn salesmap_create_people(
+        rqctx: RequestContext<Self::Context>,
+        body: TypedBody<salesmap::CreatePeopleRequest>,
+    ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError>;
+
+    /// 리드 생성: create a SalesMap lead.
+    #[endpoint {
+        method = POST,
+        path = "/v2/lead",
+        tags = ["salesmap"],
+    }]
+    async fn salesmap_create_lead(
+        rqctx: RequestContext<Self::Context>,
+        body: TypedBody<salesmap::CreateLeadRequest>,
+    ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError>;
+
+    /// The hand-written OpenAPI documents, served exactly as they are in `openapi/`.
+    #[endpoint {
+        method = GET,
+        path = "/openapi/{document}",
+        unpublished = true,
+    }]
+    async fn openapi_document(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<DocumentPath>,
+    ) -> Result<http::Response<Body>, HttpError>;
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct DocumentPath {
+    /// A file name in `openapi/`, for example `salesmap.yaml`.
+    pub document: String,
+}
+
+/// What a `#[endpoint]` cannot say about an operation, declared beside its wire
+/// types and added to the emitted document by [`crate::contract`].
+#[derive(Clone, Copy, Debug)]
+pub struct OperationFacts {
+    pub operation_id: &'static str,
+    /// The explicit error statuses the operation answers with. Dropshot emits only
+    /// the `4XX`/`5XX` ranges; these replace them, with the same error body.
+    pub error_statuses: &'static [u16],
+    /// The media type of the error body.
+    pub error_media_type: &'static str,
+    /// Security requirements: (scheme name, scopes).
+    pub security: &'static [(&'static str, &'static [&'static str])],
+}
+
+/// What a family's document declares once, beside its operations.
+#[derive(Clone, Copy, Debug)]
+pub struct DocumentFacts {
+    /// The tag of its operations, and its file name in `openapi/` without `.yaml`.
+    pub name: &'static str,
+    /// `components.securitySchemes`, as JSON.
+    pub security_schemes: &'static str,
+    pub operations: &'static [OperationFacts],
+}
+
+/// Every family's document.
+pub const DOCUMENTS: &[DocumentFacts] = &[salesmap::DOCUMENT];

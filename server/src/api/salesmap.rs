@@ -1,0 +1,180 @@
+//! SalesMap's wire types (`openapi/salesmap.yaml`): `POST /v2/people` and
+//! `POST /v2/lead`, with the `{success, data, message, reason}` envelope.
+
+use super::{DocumentFacts, OperationFacts};
+use crate::time::Timestamp;
+use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub const DOCUMENT: DocumentFacts = DocumentFacts {
+    name: "salesmap",
+    security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
+    operations: &[
+        OperationFacts {
+            operation_id: "salesmap_create_people",
+            error_statuses: &[400, 401, 404, 500],
+            error_media_type: "application/json",
+            security: &[("bearerAuth", &[])],
+        },
+        OperationFacts {
+            operation_id: "salesmap_create_lead",
+            error_statuses: &[400, 401, 404, 500],
+            error_media_type: "application/json",
+            security: &[("bearerAuth", &[])],
+        },
+    ],
+};
+
+/// One data field (데이터필드): its name and one value key chosen by its type.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldValue {
+    /// The data field's name, for example `이메일`.
+    pub name: String,
+    /// The value of a text or single-select field.
+    pub string_value: Option<String>,
+    /// The value of a number field.
+    pub number_value: Option<f64>,
+    /// The value of a True/False field.
+    pub boolean_value: Option<bool>,
+    /// The value of a date field, `YYYY-MM-DD` or an RFC 3339 date-time.
+    pub date_value: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePeopleRequest {
+    /// 생성하려는 고객의 이름 (the customer's name).
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// 고객와 연결된 회사의 Id.
+    pub organization_id: Option<String>,
+    /// 고객 생성 시 작성할 메모.
+    pub memo: Option<String>,
+    /// 생성할 고객의 데이터필드.
+    pub field_list: Option<Vec<FieldValue>>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateLeadRequest {
+    /// 생성하려는 리드의 이름 (the lead's name).
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// 리드와 연결된 고객의 Id. At least one of `peopleId` or `organizationId` is required.
+    pub people_id: Option<String>,
+    /// 리드와 연결된 회사의 Id. At least one of `peopleId` or `organizationId` is required.
+    pub organization_id: Option<String>,
+    /// 리드 생성 시 작성할 메모.
+    pub memo: Option<String>,
+    /// 리드가 소속 될 pipeline의 Id.
+    pub pipeline_id: Option<String>,
+    /// 리드가 소속 된 pipeline의 StageId.
+    pub pipeline_stage_id: Option<String>,
+    /// 생성할 리드의 데이터필드.
+    pub field_list: Option<Vec<FieldValue>>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PeopleSummary {
+    pub id: String,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreatePeopleData {
+    pub people: PeopleSummary,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreatePeopleResponse {
+    /// Always `true`.
+    pub success: bool,
+    pub data: CreatePeopleData,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadSummary {
+    pub id: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub people_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub pipeline_id: Option<String>,
+    pub pipeline_stage_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreateLeadData {
+    pub lead: LeadSummary,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreateLeadResponse {
+    /// Always `true`.
+    pub success: bool,
+    pub data: CreateLeadData,
+}
+
+/// The existing customer with the same e-mail, and the name that was attempted.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct DuplicatePeople {
+    pub id: String,
+    pub name: String,
+}
+
+/// SalesMap's error envelope: `{"success": false, "message": ...}`, plus `reason`
+/// and `data` for a duplicate e-mail.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Error")]
+pub struct SalesmapError {
+    #[serde(skip)]
+    pub status: ErrorStatusCode,
+    pub success: bool,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<DuplicatePeople>,
+}
+
+impl SalesmapError {
+    pub fn new(status: ErrorStatusCode, message: impl Into<String>) -> Self {
+        SalesmapError {
+            status,
+            success: false,
+            message: message.into(),
+            reason: None,
+            data: None,
+        }
+    }
+}
+
+impl std::fmt::Display for SalesmapError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl HttpResponseError for SalesmapError {
+    fn status_code(&self) -> ErrorStatusCode {
+        self.status
+    }
+}
+
+/// Dropshot's own errors (bad JSON, wrong content type, body too large) in
+/// SalesMap's envelope.
+impl From<HttpError> for SalesmapError {
+    fn from(e: HttpError) -> Self {
+        let message = if e.status_code.is_server_error() {
+            "internal server error".to_owned()
+        } else {
+            e.external_message
+        };
+        SalesmapError::new(e.status_code, message)
+    }
+}

@@ -1,0 +1,126 @@
+//! The document the server emits for each family: dropshot's OpenAPI output for the
+//! family's operations, completed with the facts dropshot cannot express (explicit
+//! error statuses, security), which are declared beside the wire types in
+//! [`crate::api`]. The contract check (`cargo xtask contract`) compares this with
+//! the hand-written YAML.
+
+use crate::api::{self, DocumentFacts, OperationFacts};
+use serde_json::{json, Map, Value};
+
+/// Dropshot's OpenAPI output for the whole API, as JSON.
+pub fn dropshot_document() -> anyhow::Result<Value> {
+    let description = api::crm_api_mod::stub_api_description()
+        .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
+    let openapi = description.openapi("crm", semver::Version::new(0, 0, 0));
+    Ok(openapi.json()?)
+}
+
+pub fn document_names() -> impl Iterator<Item = &'static str> {
+    api::DOCUMENTS.iter().map(|d| d.name)
+}
+
+/// The emitted document for one family (`salesmap`, ...), completed with its
+/// declared facts.
+pub fn emitted_document(name: &str) -> anyhow::Result<Value> {
+    let facts = api::DOCUMENTS
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| anyhow::anyhow!("no family document named {name:?}"))?;
+    let mut doc = dropshot_document()?;
+    complete(&mut doc, facts)?;
+    Ok(doc)
+}
+
+fn complete(doc: &mut Value, facts: &DocumentFacts) -> anyhow::Result<()> {
+    let paths = doc
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow::anyhow!("the emitted document has no paths"))?;
+    // Keep only this family's operations.
+    for item in paths.values_mut() {
+        if let Some(item) = item.as_object_mut() {
+            item.retain(|_, op| {
+                op.get("tags")
+                    .and_then(Value::as_array)
+                    .is_some_and(|tags| tags.iter().any(|t| t == facts.name))
+            });
+        }
+    }
+    paths.retain(|_, item| item.as_object().is_some_and(|o| !o.is_empty()));
+
+    for item in paths.values_mut() {
+        for op in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+            let id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let op_facts = facts
+                .operations
+                .iter()
+                .find(|f| f.operation_id == id)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "operation {id} has no OperationFacts in the {} document's declarations",
+                        facts.name
+                    )
+                })?;
+            apply(op, op_facts)?;
+        }
+    }
+
+    let schemes: Value = serde_json::from_str(facts.security_schemes)?;
+    let components = doc
+        .as_object_mut()
+        .expect("document is an object")
+        .entry("components")
+        .or_insert_with(|| json!({}));
+    components
+        .as_object_mut()
+        .ok_or_else(|| anyhow::anyhow!("components is not an object"))?
+        .insert("securitySchemes".into(), schemes);
+    Ok(())
+}
+
+/// Replaces the `4XX`/`5XX` ranges with the declared statuses (each with the range's
+/// body, under the declared media type) and adds security.
+fn apply(op: &mut Value, facts: &OperationFacts) -> anyhow::Result<()> {
+    let responses = op
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| anyhow::anyhow!("{} has no responses", facts.operation_id))?;
+    let range_body = |r: &Map<String, Value>, range: &str| -> Option<Value> {
+        let content = r.get(range)?.get("content")?.as_object()?;
+        content.values().next()?.get("schema").cloned()
+    };
+    let client = range_body(responses, "4XX");
+    let server = range_body(responses, "5XX");
+    responses.remove("4XX");
+    responses.remove("5XX");
+    for status in facts.error_statuses {
+        let schema = if *status >= 500 { &server } else { &client }
+            .clone()
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} declares status {status}, but dropshot emitted no error body for its range",
+                    facts.operation_id
+                )
+            })?;
+        responses.insert(
+            status.to_string(),
+            json!({
+                "description": format!("error {status}"),
+                "content": { facts.error_media_type: { "schema": schema } },
+            }),
+        );
+    }
+    let security: Vec<Value> = facts
+        .security
+        .iter()
+        .map(|(scheme, scopes)| json!({ *scheme: scopes }))
+        .collect();
+    op.as_object_mut()
+        .expect("operation is an object")
+        .insert("security".into(), Value::Array(security));
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! Custom data fields, written once for every family: SalesMap's `fieldList`
+//! (by name, typed value keys), Introzy's `customFields` (by key) and BigChange's
+//! `customFields` (by definition id) all resolve here against the workspace's
+//! definitions.
+
+use super::DomainError;
+use crate::store::{Builtin, CustomValues, FieldDefinition, FieldType};
+use serde_json::Value;
+
+/// How a request names a field.
+#[derive(Clone, Debug)]
+pub enum FieldLocator {
+    Name(String),
+    Key(String),
+    DefinitionId(i64),
+}
+
+/// A value as the request typed it.
+#[derive(Clone, Debug)]
+pub enum FieldValue {
+    Text(String),
+    Number(f64),
+    Boolean(bool),
+    /// A date, typed as one by the request (SalesMap's `dateValue`).
+    Date(String),
+    /// A string from a loosely typed family (Introzy, BigChange): it may fill a
+    /// text, select or date field.
+    Untyped(String),
+    /// Explicitly no value.
+    Null,
+}
+
+impl FieldValue {
+    fn kind(&self) -> &'static str {
+        match self {
+            FieldValue::Text(_) => "text",
+            FieldValue::Number(_) => "number",
+            FieldValue::Boolean(_) => "boolean",
+            FieldValue::Date(_) => "date",
+            FieldValue::Untyped(_) => "string",
+            FieldValue::Null => "null",
+        }
+    }
+
+    /// A loosely typed JSON value (Introzy, BigChange): strings may fill text,
+    /// select and date fields.
+    pub fn from_json(v: &Value) -> Option<Self> {
+        match v {
+            Value::String(s) => Some(FieldValue::Untyped(s.clone())),
+            Value::Number(n) => n.as_f64().map(FieldValue::Number),
+            Value::Bool(b) => Some(FieldValue::Boolean(*b)),
+            Value::Null => Some(FieldValue::Null),
+            Value::Array(_) | Value::Object(_) => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldInput {
+    /// Where the field sits in the request, for error messages: `fieldList[2]`.
+    pub path: String,
+    pub locator: FieldLocator,
+    pub value: FieldValue,
+}
+
+/// Resolved fields: the standard ones that live in the record's columns, and the
+/// rest ready to store.
+#[derive(Debug, Default)]
+pub struct ResolvedFields {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub position: Option<String>,
+    pub custom: CustomValues,
+}
+
+fn describe(locator: &FieldLocator) -> String {
+    match locator {
+        FieldLocator::Name(n) => format!("'{n}'"),
+        FieldLocator::Key(k) => format!("'{k}'"),
+        FieldLocator::DefinitionId(id) => format!("definition {id}"),
+    }
+}
+
+/// Checks every input against `definitions` (the workspace's definitions for one
+/// entity). Errors name the field by its place in the request and its name.
+pub fn resolve(
+    definitions: &[FieldDefinition],
+    inputs: Vec<FieldInput>,
+) -> Result<ResolvedFields, DomainError> {
+    let mut out = ResolvedFields::default();
+    let mut seen: Vec<i64> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let def = definitions
+            .iter()
+            .find(|d| match &input.locator {
+                FieldLocator::Name(n) => d.name == *n,
+                FieldLocator::Key(k) => d.key == *k,
+                FieldLocator::DefinitionId(id) => d.id.id == *id,
+            })
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    &input.path,
+                    format!(
+                        "unknown field {}: no such data field is defined in this workspace",
+                        describe(&input.locator)
+                    ),
+                )
+            })?;
+        if seen.contains(&def.id.id) {
+            return Err(DomainError::invalid(
+                &input.path,
+                format!("field '{}' is given more than once", def.name),
+            ));
+        }
+        seen.push(def.id.id);
+        let value = check_value(def, &input)?;
+        let Some(value) = value else { continue };
+        match def.builtin {
+            Some(Builtin::Email) => out.email = value.as_str().map(str::to_owned),
+            Some(Builtin::Phone) => out.phone = value.as_str().map(str::to_owned),
+            Some(Builtin::Position) => out.position = value.as_str().map(str::to_owned),
+            None => out.custom.push((def.id.id, value)),
+        }
+    }
+    Ok(out)
+}
+
+/// The stored JSON value, or `None` for an explicit "no value".
+fn check_value(def: &FieldDefinition, input: &FieldInput) -> Result<Option<Value>, DomainError> {
+    let mismatch = || {
+        DomainError::invalid(
+            &input.path,
+            format!(
+                "field '{}' is a {} field, but a {} value was given",
+                def.name,
+                def.field_type.as_str(),
+                input.value.kind()
+            ),
+        )
+    };
+    let value = match (&input.value, def.field_type) {
+        (FieldValue::Null, _) => return Ok(None),
+        (FieldValue::Text(s) | FieldValue::Untyped(s), FieldType::Text) => Value::from(s.as_str()),
+        (FieldValue::Text(s) | FieldValue::Untyped(s), FieldType::Select) => {
+            if !def.options.iter().any(|o| o == s) {
+                return Err(DomainError::invalid(
+                    &input.path,
+                    format!(
+                        "field '{}' accepts one of [{}]; got '{s}'",
+                        def.name,
+                        def.options.join(", ")
+                    ),
+                ));
+            }
+            Value::from(s.as_str())
+        }
+        (FieldValue::Number(n), FieldType::Number) => {
+            serde_json::Number::from_f64(*n).map(Value::Number).ok_or_else(mismatch)?
+        }
+        (FieldValue::Boolean(b), FieldType::Boolean) => Value::from(*b),
+        (FieldValue::Date(s) | FieldValue::Untyped(s), FieldType::Date) => {
+            Value::from(check_date(def, input, s)?)
+        }
+        _ => return Err(mismatch()),
+    };
+    Ok(Some(value))
+}
+
+fn check_date(def: &FieldDefinition, input: &FieldInput, s: &str) -> Result<String, DomainError> {
+    let ok = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+        || chrono::DateTime::parse_from_rfc3339(s).is_ok();
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(DomainError::invalid(
+            &input.path,
+            format!(
+                "field '{}' is a date field; '{s}' is not a date (YYYY-MM-DD or an RFC 3339 date-time)",
+                def.name
+            ),
+        ))
+    }
+}

@@ -1,0 +1,160 @@
+//! SalesMap: `POST /v2/people` and `POST /v2/lead`.
+
+use crate::api::salesmap::*;
+use crate::app::ServerContext;
+use crate::auth::{self, AuthError};
+use crate::domain::fields::{FieldInput, FieldLocator, FieldValue as DomainValue};
+use crate::domain::leads::{self, CreateLead};
+use crate::domain::people::{self, CreatePerson};
+use crate::domain::DomainError;
+use dropshot::{ErrorStatusCode, HttpResponseCreated};
+use http::HeaderMap;
+
+/// The reason SalesMap gives for a duplicate e-mail; clients match on this text.
+pub const DUPLICATE_EMAIL_REASON: &str = "동일한 이메일을 가진 고객이 존재합니다.";
+
+impl From<AuthError> for SalesmapError {
+    fn from(e: AuthError) -> Self {
+        let status = match &e {
+            AuthError::Store(_) => {
+                tracing::error!(error = %e, "authentication failed");
+                return SalesmapError::new(
+                    ErrorStatusCode::INTERNAL_SERVER_ERROR,
+                    "internal server error",
+                );
+            }
+            e if e.is_forbidden() => ErrorStatusCode::FORBIDDEN,
+            _ => ErrorStatusCode::UNAUTHORIZED,
+        };
+        SalesmapError::new(status, e.to_string())
+    }
+}
+
+impl From<DomainError> for SalesmapError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid { .. } => {
+                SalesmapError::new(ErrorStatusCode::BAD_REQUEST, e.to_string())
+            }
+            DomainError::NotFound { .. } => {
+                SalesmapError::new(ErrorStatusCode::NOT_FOUND, e.to_string())
+            }
+            // Callers with the attempted name use `duplicate_email` instead.
+            DomainError::DuplicateEmail { .. } => {
+                SalesmapError::new(ErrorStatusCode::BAD_REQUEST, e.to_string())
+            }
+            DomainError::Internal(err) => {
+                tracing::error!(error = %format!("{err:#}"), "salesmap request failed");
+                SalesmapError::new(
+                    ErrorStatusCode::INTERNAL_SERVER_ERROR,
+                    "internal server error",
+                )
+            }
+        }
+    }
+}
+
+/// `fieldList` entries as domain field inputs. Exactly one value key must be set.
+fn field_inputs(list: Option<Vec<FieldValue>>) -> Result<Vec<FieldInput>, SalesmapError> {
+    let list = list.unwrap_or_default();
+    let mut inputs = Vec::with_capacity(list.len());
+    for (i, f) in list.into_iter().enumerate() {
+        let path = format!("fieldList[{i}] ({})", f.name);
+        let mut values = Vec::with_capacity(1);
+        if let Some(s) = f.string_value {
+            values.push(DomainValue::Text(s));
+        }
+        if let Some(n) = f.number_value {
+            values.push(DomainValue::Number(n));
+        }
+        if let Some(b) = f.boolean_value {
+            values.push(DomainValue::Boolean(b));
+        }
+        if let Some(d) = f.date_value {
+            values.push(DomainValue::Date(d));
+        }
+        if values.len() != 1 {
+            return Err(SalesmapError::new(
+                ErrorStatusCode::BAD_REQUEST,
+                format!(
+                    "{path}: give exactly one of stringValue, numberValue, booleanValue or dateValue (got {})",
+                    values.len()
+                ),
+            ));
+        }
+        inputs.push(FieldInput {
+            path,
+            locator: FieldLocator::Name(f.name),
+            value: values.remove(0),
+        });
+    }
+    Ok(inputs)
+}
+
+pub async fn create_people(
+    ctx: &ServerContext,
+    headers: &HeaderMap,
+    body: CreatePeopleRequest,
+) -> Result<HttpResponseCreated<CreatePeopleResponse>, SalesmapError> {
+    let who = auth::authenticate(ctx.store.as_ref(), headers, None).await?;
+    let attempted_name = body.name.clone();
+    let request = CreatePerson {
+        name: body.name,
+        organization_id: body.organization_id,
+        memo: body.memo,
+        fields: field_inputs(body.field_list)?,
+    };
+    match people::create_person(ctx.store.as_ref(), &who, request).await {
+        Ok(person) => Ok(HttpResponseCreated(CreatePeopleResponse {
+            success: true,
+            data: CreatePeopleData {
+                people: PeopleSummary {
+                    id: person.id.uuid,
+                    name: person.name,
+                    created_at: person.created_at,
+                },
+            },
+        })),
+        Err(DomainError::DuplicateEmail { existing }) => Err(SalesmapError {
+            reason: Some(DUPLICATE_EMAIL_REASON.to_owned()),
+            data: Some(DuplicatePeople {
+                id: existing.uuid,
+                name: attempted_name,
+            }),
+            ..SalesmapError::new(ErrorStatusCode::BAD_REQUEST, "Bad Request")
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn create_lead(
+    ctx: &ServerContext,
+    headers: &HeaderMap,
+    body: CreateLeadRequest,
+) -> Result<HttpResponseCreated<CreateLeadResponse>, SalesmapError> {
+    let who = auth::authenticate(ctx.store.as_ref(), headers, None).await?;
+    let request = CreateLead {
+        name: body.name,
+        person_id: body.people_id,
+        organization_id: body.organization_id,
+        pipeline_id: body.pipeline_id,
+        stage_id: body.pipeline_stage_id,
+        memo: body.memo,
+        fields: field_inputs(body.field_list)?,
+    };
+    let lead = leads::create_lead(ctx.store.as_ref(), &who, request).await?;
+    Ok(HttpResponseCreated(CreateLeadResponse {
+        success: true,
+        data: CreateLeadData {
+            lead: LeadSummary {
+                id: lead.id.uuid,
+                name: lead.name,
+                created_at: lead.created_at,
+                people_id: lead.person.map(|r| r.uuid),
+                organization_id: lead.organization.map(|r| r.uuid),
+                pipeline_id: lead.pipeline.map(|r| r.uuid),
+                pipeline_stage_id: lead.stage.map(|r| r.uuid),
+            },
+        },
+    }))
+}

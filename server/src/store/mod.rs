@@ -1,0 +1,308 @@
+//! The store interface the domain uses, and its SQLite implementation.
+//!
+//! Handlers never see SQL: they call the domain, which calls [`Store`]. A second
+//! backend (PostgreSQL, for stateless servers on a shared database) implements the
+//! same trait.
+
+mod migrations;
+mod sqlite;
+
+pub use sqlite::{Durability, SqliteStore};
+
+use crate::time::Timestamp;
+use async_trait::async_trait;
+use serde::Serialize;
+
+/// Everything that went wrong below the domain. Conflicts the domain must report
+/// precisely are their own variants; anything else is `Internal` and never shown
+/// to a caller.
+#[derive(Debug)]
+pub enum StoreError {
+    /// A person of the workspace already has this e-mail (compared trimmed and
+    /// case-insensitively).
+    DuplicateEmail { existing: RecordId },
+    Internal(anyhow::Error),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::DuplicateEmail { existing } => {
+                write!(f, "duplicate e-mail (existing person {})", existing.uuid)
+            }
+            StoreError::Internal(e) => write!(f, "store: {e:#}"),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Internal(e.into())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One record's two representations: the integer id (BigChange's int64 ids and
+/// foreign keys) and the uuid (the string ids SalesMap and Introzy show).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordId {
+    pub id: i64,
+    pub uuid: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct TokenRecord {
+    pub token_id: i64,
+    pub label: String,
+    pub workspace: RecordId,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Entity {
+    Person,
+    Lead,
+    Organization,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Person => "person",
+            Entity::Lead => "lead",
+            Entity::Organization => "organization",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "person" => Some(Entity::Person),
+            "lead" => Some(Entity::Lead),
+            "organization" => Some(Entity::Organization),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    Text,
+    Number,
+    Boolean,
+    Date,
+    Select,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Select => "select",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "text" => Some(FieldType::Text),
+            "number" => Some(FieldType::Number),
+            "boolean" => Some(FieldType::Boolean),
+            "date" => Some(FieldType::Date),
+            "select" => Some(FieldType::Select),
+            _ => None,
+        }
+    }
+}
+
+/// A standard field whose value lives in a column of the record rather than in
+/// `field_values`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Builtin {
+    Email,
+    Phone,
+    Position,
+}
+
+impl Builtin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Builtin::Email => "email",
+            Builtin::Phone => "phone",
+            Builtin::Position => "position",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "email" => Some(Builtin::Email),
+            "phone" => Some(Builtin::Phone),
+            "position" => Some(Builtin::Position),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldDefinition {
+    #[serde(flatten)]
+    pub id: RecordId,
+    pub entity: Entity,
+    pub name: String,
+    pub key: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    pub options: Vec<String>,
+    pub builtin: Option<Builtin>,
+}
+
+/// What a new workspace starts with: the standard SalesMap people fields that are
+/// plain values (이름 and 소속 기업 are the request's `name` and `organizationId`).
+pub const STANDARD_PERSON_FIELDS: &[(&str, &str, FieldType, Option<Builtin>)] = &[
+    ("이메일", "email", FieldType::Text, Some(Builtin::Email)),
+    ("전화", "phone", FieldType::Text, Some(Builtin::Phone)),
+    ("포지션", "position", FieldType::Text, Some(Builtin::Position)),
+    ("최근 연락일", "last_contacted_at", FieldType::Date, None),
+];
+
+/// A field value ready to store: JSON string, number or boolean.
+pub type CustomValues = Vec<(i64, serde_json::Value)>;
+
+#[derive(Clone, Debug)]
+pub struct NewPerson {
+    pub workspace_id: i64,
+    pub organization_id: Option<i64>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub position: Option<String>,
+    pub memo: Option<String>,
+    pub custom: CustomValues,
+}
+
+#[derive(Clone, Debug)]
+pub struct PersonRecord {
+    pub id: RecordId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewLead {
+    pub workspace_id: i64,
+    pub name: String,
+    pub person: Option<RecordId>,
+    pub organization: Option<RecordId>,
+    pub pipeline: Option<RecordId>,
+    pub stage: Option<RecordId>,
+    pub memo: Option<String>,
+    pub custom: CustomValues,
+}
+
+#[derive(Clone, Debug)]
+pub struct LeadRecord {
+    pub id: RecordId,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub person: Option<RecordId>,
+    pub organization: Option<RecordId>,
+    pub pipeline: Option<RecordId>,
+    pub stage: Option<RecordId>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PipelineRecord {
+    #[serde(flatten)]
+    pub id: RecordId,
+    pub name: String,
+    /// In order: the first is where a lead lands when no stage is given.
+    pub stages: Vec<StageRecord>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StageRecord {
+    #[serde(flatten)]
+    pub id: RecordId,
+    pub name: String,
+    pub position: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkspaceRecord {
+    #[serde(flatten)]
+    pub id: RecordId,
+    pub name: String,
+    /// BigChange's `Customer-Id` for this workspace.
+    pub customer_id: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OrganizationRecord {
+    #[serde(flatten)]
+    pub id: RecordId,
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewToken {
+    pub workspace_id: i64,
+    pub label: String,
+    pub secret_hash: [u8; 32],
+    pub scopes: Vec<String>,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewFieldDefinition {
+    pub workspace_id: i64,
+    pub entity: Entity,
+    pub name: String,
+    pub key: String,
+    pub field_type: FieldType,
+    pub options: Vec<String>,
+}
+
+/// The persistence interface. Lookups are scoped by workspace: a record of another
+/// workspace is indistinguishable from one that does not exist.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn token_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<TokenRecord>>;
+    async fn field_definitions(
+        &self,
+        workspace_id: i64,
+        entity: Entity,
+    ) -> StoreResult<Vec<FieldDefinition>>;
+    async fn organization(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>>;
+    async fn person(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>>;
+    async fn pipeline(&self, workspace_id: i64, uuid: &str)
+        -> StoreResult<Option<PipelineRecord>>;
+
+    async fn create_person(&self, person: NewPerson) -> StoreResult<PersonRecord>;
+    async fn create_lead(&self, lead: NewLead) -> StoreResult<LeadRecord>;
+
+    // Administration (the `crm admin` CLI and the first-run bootstrap).
+    async fn workspace_count(&self) -> StoreResult<i64>;
+    /// A workspace by integer id or uuid.
+    async fn workspace(&self, id_or_uuid: &str) -> StoreResult<Option<WorkspaceRecord>>;
+    /// Creates the workspace with its standard data fields.
+    async fn create_workspace(&self, name: &str) -> StoreResult<WorkspaceRecord>;
+    async fn create_token(&self, token: NewToken) -> StoreResult<i64>;
+    async fn create_organization(
+        &self,
+        workspace_id: i64,
+        name: &str,
+    ) -> StoreResult<OrganizationRecord>;
+    async fn create_pipeline(
+        &self,
+        workspace_id: i64,
+        name: &str,
+        stages: &[String],
+    ) -> StoreResult<PipelineRecord>;
+    async fn create_field_definition(
+        &self,
+        def: NewFieldDefinition,
+    ) -> StoreResult<FieldDefinition>;
+}

@@ -1,0 +1,319 @@
+//! `crm serve` and `crm admin …`. Admin commands print one JSON object with the new
+//! ids (every id form each family uses), so scripts and tests can read them.
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use crm_server::auth;
+use crm_server::store::{
+    Durability, Entity, FieldType, NewFieldDefinition, NewToken, SqliteStore, Store,
+    WorkspaceRecord,
+};
+use crm_server::time::Timestamp;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(name = "crm", version, about = "A spec-first CRM intake service")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the HTTP server. On an empty database, creates a default workspace
+    /// and prints a token for it once.
+    Serve(ServeArgs),
+    /// Create workspaces, tokens, organizations, pipelines and data fields.
+    Admin(AdminArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DbArg {
+    /// The SQLite database file (created if missing).
+    #[arg(long, env = "CRM_DB", default_value = "crm.db", global = true)]
+    pub db: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DurabilityArg {
+    /// Every acknowledged create survives a power loss (synchronous=FULL).
+    Full,
+    /// Faster; an acknowledged create survives a killed process but may be lost
+    /// on power loss (synchronous=NORMAL).
+    Normal,
+}
+
+impl From<DurabilityArg> for Durability {
+    fn from(d: DurabilityArg) -> Self {
+        match d {
+            DurabilityArg::Full => Durability::Full,
+            DurabilityArg::Normal => Durability::Normal,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The address to listen on.
+    #[arg(long, env = "CRM_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// How durable a create is before it is acknowledged.
+    #[arg(long, value_enum, default_value = "full")]
+    pub durability: DurabilityArg,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create a workspace, with the standard data fields (이메일, 전화, 포지션, 최근 연락일).
+    Workspace {
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a bearer token for a workspace. The secret is printed once.
+    Token {
+        /// The workspace's id or uuid.
+        #[arg(long)]
+        workspace: String,
+        #[arg(long, default_value = "api")]
+        label: String,
+        /// A scope to grant (repeatable). Known: contacts:persons:write.
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Grant every known scope.
+        #[arg(long, conflicts_with = "scopes")]
+        all_scopes: bool,
+        /// Expire the token after this many seconds.
+        #[arg(long)]
+        expires_in_secs: Option<i64>,
+    },
+    /// Create an organization (a SalesMap 회사, an Introzy company, a BigChange contact).
+    Organization {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a pipeline with its stages, in order (the first is the default stage).
+    Pipeline {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        name: String,
+        /// A stage name (repeatable, in order).
+        #[arg(long = "stage")]
+        stages: Vec<String>,
+    },
+    /// Define a data field (custom field).
+    Field {
+        #[arg(long)]
+        workspace: String,
+        /// What the field belongs to.
+        #[arg(long, value_parser = ["person", "lead", "organization"])]
+        entity: String,
+        /// The SalesMap name, for example 예산.
+        #[arg(long)]
+        name: String,
+        /// The key, for example cf_budget (Introzy's customFields use it).
+        #[arg(long)]
+        key: String,
+        #[arg(long = "type", value_parser = ["text", "number", "boolean", "date", "select"])]
+        field_type: String,
+        /// An allowed value of a select field (repeatable).
+        #[arg(long = "option")]
+        options: Vec<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Admin(args) => {
+            let store = SqliteStore::open(&args.db.db, Durability::Full)?;
+            let out = admin(&store, args.command).await?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = Arc::new(SqliteStore::open(&args.db.db, args.durability.into())?);
+    if store.workspace_count().await.map_err(store_err)? == 0 {
+        let ws = store.create_workspace("default").await.map_err(store_err)?;
+        let token = issue_token(
+            store.as_ref(),
+            &ws,
+            "default",
+            auth::SCOPES.iter().map(|s| s.to_string()).collect(),
+            None,
+        )
+        .await?;
+        println!(
+            "Created the default workspace (id {}, uuid {}).\n\
+             Its bearer token, shown only this once:\n\n    {}\n\n\
+             Try: curl -s http://{}/v2/people -H 'Authorization: Bearer {}' \
+             -H 'Content-Type: application/json' -d '{{\"name\": \"홍길동\"}}'\n",
+            ws.id.id,
+            ws.id.uuid,
+            token["token"].as_str().unwrap_or_default(),
+            args.bind,
+            token["token"].as_str().unwrap_or_default(),
+        );
+    }
+    let server = crm_server::serve(
+        crm_server::ServerConfig {
+            bind: args.bind,
+            request_body_max_bytes: args.max_body_bytes,
+        },
+        store.clone(),
+        crate::SPECS,
+    )?;
+    tracing::info!(
+        address = %server.local_addr(),
+        db = %args.db.db.display(),
+        durability = ?args.durability,
+        "crm is listening"
+    );
+    tokio::select! {
+        r = server.wait_for_shutdown() => r.map_err(|e| anyhow::anyhow!("server: {e}")),
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!("shutting down");
+            server.close().await.map_err(|e| anyhow::anyhow!("shutting down: {e}"))
+        }
+    }
+}
+
+fn store_err(e: crm_server::store::StoreError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+async fn workspace(store: &dyn Store, key: &str) -> anyhow::Result<WorkspaceRecord> {
+    store
+        .workspace(key)
+        .await
+        .map_err(store_err)?
+        .with_context(|| format!("--workspace: no workspace with id or uuid {key:?}"))
+}
+
+async fn issue_token(
+    store: &dyn Store,
+    ws: &WorkspaceRecord,
+    label: &str,
+    scopes: Vec<String>,
+    expires_in_secs: Option<i64>,
+) -> anyhow::Result<serde_json::Value> {
+    for scope in &scopes {
+        anyhow::ensure!(
+            auth::SCOPES.contains(&scope.as_str()),
+            "--scope: unknown scope {scope:?}; known scopes: {}",
+            auth::SCOPES.join(", ")
+        );
+    }
+    let secret = auth::new_secret();
+    let expires_at = expires_in_secs
+        .map(|s| Timestamp(Timestamp::now().0 + chrono::Duration::seconds(s)));
+    let token_id = store
+        .create_token(NewToken {
+            workspace_id: ws.id.id,
+            label: label.to_owned(),
+            secret_hash: auth::hash_token(&secret),
+            scopes: scopes.clone(),
+            expires_at,
+        })
+        .await
+        .map_err(store_err)?;
+    Ok(json!({
+        "token": secret,
+        "tokenId": token_id,
+        "label": label,
+        "scopes": scopes,
+        "expiresAt": expires_at.map(|e| e.to_rfc3339_millis()),
+        "workspace": ws,
+    }))
+}
+
+/// Runs one admin command and returns what it prints.
+pub async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<serde_json::Value> {
+    Ok(match command {
+        AdminCommand::Workspace { name } => {
+            json!({ "workspace": store.create_workspace(&name).await.map_err(store_err)? })
+        }
+        AdminCommand::Token {
+            workspace: key,
+            label,
+            scopes,
+            all_scopes,
+            expires_in_secs,
+        } => {
+            let ws = workspace(store, &key).await?;
+            let scopes = if all_scopes {
+                auth::SCOPES.iter().map(|s| s.to_string()).collect()
+            } else {
+                scopes
+            };
+            issue_token(store, &ws, &label, scopes, expires_in_secs).await?
+        }
+        AdminCommand::Organization {
+            workspace: key,
+            name,
+        } => {
+            let ws = workspace(store, &key).await?;
+            anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+            json!({ "organization": store.create_organization(ws.id.id, &name).await.map_err(store_err)? })
+        }
+        AdminCommand::Pipeline {
+            workspace: key,
+            name,
+            stages,
+        } => {
+            let ws = workspace(store, &key).await?;
+            anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+            json!({ "pipeline": store.create_pipeline(ws.id.id, &name, &stages).await.map_err(store_err)? })
+        }
+        AdminCommand::Field {
+            workspace: key,
+            entity,
+            name,
+            key: field_key,
+            field_type,
+            options,
+        } => {
+            let ws = workspace(store, &key).await?;
+            let field_type = FieldType::parse(&field_type).context("--type")?;
+            anyhow::ensure!(
+                (field_type == FieldType::Select) == !options.is_empty(),
+                "--option is required for a select field, and only for one"
+            );
+            anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+            anyhow::ensure!(!field_key.trim().is_empty(), "--key must not be empty");
+            let def = store
+                .create_field_definition(NewFieldDefinition {
+                    workspace_id: ws.id.id,
+                    entity: Entity::parse(&entity).context("--entity")?,
+                    name,
+                    key: field_key,
+                    field_type,
+                    options,
+                })
+                .await
+                .map_err(store_err)?;
+            json!({ "field": def })
+        }
+    })
+}

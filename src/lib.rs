@@ -1,0 +1,6 @@
+//! The `crm` application: the command line around [`crm_server`], and the
+//! OpenAPI documents embedded at build time.
+
+pub mod cli;
+
+include!(concat!(env!("OUT_DIR"), "/specs.rs"));

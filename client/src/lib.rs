@@ -1,1 +1,3 @@
+//! The crm client.
 
+pub mod salesmap;

@@ -32,6 +32,7 @@ pub fn emitted_document(name: &str) -> anyhow::Result<Value> {
 }
 
 fn complete(doc: &mut Value, facts: &DocumentFacts) -> anyhow::Result<()> {
+    let components = doc.get("components").cloned().unwrap_or_else(|| json!({}));
     let paths = doc
         .get_mut("paths")
         .and_then(Value::as_object_mut)
@@ -65,7 +66,7 @@ fn complete(doc: &mut Value, facts: &DocumentFacts) -> anyhow::Result<()> {
                         facts.name
                     )
                 })?;
-            apply(op, op_facts)?;
+            apply(op, op_facts, &components)?;
         }
     }
 
@@ -84,13 +85,18 @@ fn complete(doc: &mut Value, facts: &DocumentFacts) -> anyhow::Result<()> {
 
 /// Replaces the `4XX`/`5XX` ranges with the declared statuses (each with the range's
 /// body, under the declared media type) and adds security.
-fn apply(op: &mut Value, facts: &OperationFacts) -> anyhow::Result<()> {
+fn apply(op: &mut Value, facts: &OperationFacts, components: &Value) -> anyhow::Result<()> {
     let responses = op
         .get_mut("responses")
         .and_then(Value::as_object_mut)
         .ok_or_else(|| anyhow::anyhow!("{} has no responses", facts.operation_id))?;
     let range_body = |r: &Map<String, Value>, range: &str| -> Option<Value> {
-        let content = r.get(range)?.get("content")?.as_object()?;
+        let mut response = r.get(range)?;
+        if let Some(target) = response.get("$ref").and_then(Value::as_str) {
+            let name = target.strip_prefix("#/components/responses/")?;
+            response = components.get("responses")?.get(name)?;
+        }
+        let content = response.get("content")?.as_object()?;
         content.values().next()?.get("schema").cloned()
     };
     let client = range_body(responses, "4XX");

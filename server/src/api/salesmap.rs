@@ -136,9 +136,13 @@ pub struct SalesmapError {
     pub status: ErrorStatusCode,
     pub success: bool,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    // Absent rather than null when unset: `with` keeps the schema non-nullable and
+    // `default` keeps it optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "DuplicatePeople")]
     pub data: Option<DuplicatePeople>,
 }
 

@@ -1,0 +1,42 @@
+//! The xtask library: what `cargo xtask` runs, also callable from tests.
+
+pub mod contract;
+pub mod generate;
+
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
+
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Not an OpenAPI document: the contract check's reviewed list of gaps.
+pub const KNOWN_GAPS_FILE: &str = "known-gaps.yaml";
+
+/// The hand-written documents, as (family name, path), sorted.
+pub fn documents(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let dir = root.join("openapi");
+    let mut docs = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+            continue;
+        };
+        if let Some(name) = file.strip_suffix(".yaml") {
+            if file != KNOWN_GAPS_FILE {
+                docs.push((name.to_owned(), path));
+            }
+        }
+    }
+    docs.sort();
+    Ok(docs)
+}
+
+/// A YAML document as JSON, for comparison.
+pub fn read_yaml(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}

@@ -1,0 +1,255 @@
+//! The contract check passes on the real documents, and catches each kind of drift:
+//! every test here mutates a copy of the YAML and expects the exact report line.
+
+use serde_json::{json, Value};
+use xtask::contract;
+
+fn yaml(name: &str) -> Value {
+    xtask::read_yaml(&xtask::project_root().join(format!("openapi/{name}.yaml"))).unwrap()
+}
+
+fn server(name: &str) -> Value {
+    crm_server::contract::emitted_document(name).unwrap()
+}
+
+/// The report lines for the salesmap document after `mutate`.
+fn salesmap_after(mutate: impl FnOnce(&mut Value)) -> Vec<String> {
+    let mut doc = yaml("salesmap");
+    mutate(&mut doc);
+    contract::compare(&doc, &server("salesmap"))
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+fn assert_reports(lines: &[String], expected: &str) {
+    assert!(
+        lines.iter().any(|l| l == expected),
+        "expected the report line\n  {expected}\ngot:\n  {}",
+        lines.join("\n  ")
+    );
+}
+
+#[test]
+fn every_document_passes_the_contract_check() {
+    let root = xtask::project_root();
+    assert!(
+        contract::run(&root).unwrap(),
+        "`cargo xtask contract` fails; run it to see the differences"
+    );
+}
+
+#[test]
+fn unmutated_salesmap_has_no_differences() {
+    assert_eq!(salesmap_after(|_| {}), Vec::<String>::new());
+}
+
+#[test]
+fn catches_a_dropped_property() {
+    let lines = salesmap_after(|d| {
+        d.pointer_mut("/components/schemas/CreatePeopleRequest/properties")
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove("memo");
+    });
+    assert_reports(&lines, "POST /v2/people request.memo: property in server, not in YAML");
+}
+
+#[test]
+fn catches_a_changed_max_length() {
+    let lines = salesmap_after(|d| {
+        d.pointer_mut("/components/schemas/FieldValue/properties/stringValue")
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .insert("maxLength".into(), json!(255));
+    });
+    assert_reports(
+        &lines,
+        "POST /v2/people request.fieldList.items.stringValue: maxLength 255 in YAML, none in server",
+    );
+    // The schema is shared: the lead operation reports it too.
+    assert_reports(
+        &lines,
+        "POST /v2/lead request.fieldList.items.stringValue: maxLength 255 in YAML, none in server",
+    );
+}
+
+#[test]
+fn catches_a_changed_min_length() {
+    let lines = salesmap_after(|d| {
+        *d.pointer_mut("/components/schemas/CreateLeadRequest/properties/name/minLength")
+            .unwrap() = json!(2);
+    });
+    assert_reports(&lines, "POST /v2/lead request.name: minLength 2 in YAML, 1 in server");
+}
+
+#[test]
+fn catches_a_changed_status_code() {
+    let lines = salesmap_after(|d| {
+        let responses = d
+            .pointer_mut("/paths/~1v2~1people/post/responses")
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
+        let created = responses.remove("201").unwrap();
+        responses.insert("200".into(), created);
+    });
+    assert_reports(&lines, "POST /v2/people response.200: status 200 in YAML, not in server");
+    assert_reports(&lines, "POST /v2/people response.201: status 201 in server, not in YAML");
+}
+
+#[test]
+fn catches_a_dropped_error_status() {
+    let lines = salesmap_after(|d| {
+        d.pointer_mut("/paths/~1v2~1lead/post/responses")
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove("404");
+    });
+    assert_reports(&lines, "POST /v2/lead response.404: status 404 in server, not in YAML");
+}
+
+#[test]
+fn catches_a_field_made_required() {
+    let lines = salesmap_after(|d| {
+        d.pointer_mut("/components/schemas/CreatePeopleRequest/required")
+            .unwrap()
+            .as_array_mut()
+            .unwrap()
+            .push(json!("memo"));
+    });
+    assert_reports(&lines, "POST /v2/people request.memo: required in YAML, optional in server");
+}
+
+#[test]
+fn required_is_compared_as_a_set() {
+    let lines = salesmap_after(|d| {
+        *d.pointer_mut("/components/schemas/PeopleSummary/required").unwrap() =
+            json!(["createdAt", "name", "id"]);
+    });
+    assert_eq!(lines, Vec::<String>::new());
+}
+
+#[test]
+fn catches_a_renamed_operation_id() {
+    let lines = salesmap_after(|d| {
+        *d.pointer_mut("/paths/~1v2~1lead/post/operationId").unwrap() = json!("createLead");
+    });
+    assert_reports(
+        &lines,
+        "POST /v2/lead operationId: operationId createLead in YAML, salesmap_create_lead in server",
+    );
+}
+
+#[test]
+fn catches_a_changed_type_nullable_and_format() {
+    let lines = salesmap_after(|d| {
+        let p = d
+            .pointer_mut("/components/schemas/FieldValue/properties/numberValue")
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
+        p.insert("type".into(), json!("integer"));
+        p.insert("format".into(), json!("int64"));
+        p.remove("nullable");
+    });
+    assert_reports(
+        &lines,
+        "POST /v2/people request.fieldList.items.numberValue: type integer in YAML, number in server",
+    );
+    assert_reports(
+        &lines,
+        "POST /v2/people request.fieldList.items.numberValue: format int64 in YAML, double in server",
+    );
+    assert_reports(
+        &lines,
+        "POST /v2/people request.fieldList.items.numberValue: nullable false in YAML, true in server",
+    );
+}
+
+#[test]
+fn catches_response_schema_drift_through_refs() {
+    let lines = salesmap_after(|d| {
+        d.pointer_mut("/components/schemas/PeopleSummary/properties")
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .insert("email".into(), json!({"type": "string"}));
+    });
+    assert_reports(
+        &lines,
+        "POST /v2/people response.201.data.people.email: property in YAML, not in server",
+    );
+}
+
+#[test]
+fn catches_security_and_media_type_drift() {
+    let lines = salesmap_after(|d| {
+        let op = d.pointer_mut("/paths/~1v2~1people/post").unwrap().as_object_mut().unwrap();
+        op.insert("security".into(), json!([]));
+        let content = op["requestBody"]["content"].as_object_mut().unwrap();
+        let json_body = content.remove("application/json").unwrap();
+        content.insert("application/xml".into(), json_body);
+    });
+    assert_reports(
+        &lines,
+        r#"POST /v2/people security: security [] in YAML, [{"bearerAuth":[]}] in server"#,
+    );
+    assert_reports(
+        &lines,
+        "POST /v2/people request: media type application/xml in YAML, not in server",
+    );
+}
+
+#[test]
+fn catches_an_enum_change_and_additional_properties() {
+    let lines = salesmap_after(|d| {
+        let p = d
+            .pointer_mut("/components/schemas/CreateLeadRequest")
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
+        p.insert("additionalProperties".into(), json!(false));
+        *d.pointer_mut("/components/schemas/CreateLeadRequest/properties/memo").unwrap() =
+            json!({"type": "string", "nullable": true, "enum": ["a", "b"]});
+    });
+    assert_reports(
+        &lines,
+        "POST /v2/lead request: additionalProperties forbidden in YAML, allowed in server",
+    );
+    assert_reports(&lines, r#"POST /v2/lead request.memo: enum ["a","b"] in YAML, none in server"#);
+}
+
+#[test]
+fn stale_known_gaps_fail_the_check() {
+    let gap = contract::KnownGap {
+        document: "salesmap".into(),
+        operation: "POST /v2/people".into(),
+        path: "request.memo".into(),
+        message: "maxLength 10 in YAML, none in server".into(),
+        reason: "made up for this test".into(),
+    };
+    let report = contract::check("salesmap", &yaml("salesmap"), &server("salesmap"), &[gap]);
+    assert!(!report.passed());
+    assert_eq!(report.stale_gaps.len(), 1);
+}
+
+#[test]
+fn a_known_gap_covers_exactly_its_difference() {
+    let mut doc = yaml("salesmap");
+    *doc.pointer_mut("/components/schemas/CreatePeopleRequest/properties/memo").unwrap() =
+        json!({"type": "string", "nullable": true, "maxLength": 10});
+    let gap = contract::KnownGap {
+        document: "salesmap".into(),
+        operation: "POST /v2/people".into(),
+        path: "request.memo".into(),
+        message: "maxLength 10 in YAML, none in server".into(),
+        reason: "made up for this test".into(),
+    };
+    let report = contract::check("salesmap", &doc, &server("salesmap"), &[gap]);
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(report.known.len(), 1);
+}

@@ -1,0 +1,30 @@
+//! House-keeping checks that run with `cargo test`: drift fails the ordinary run.
+
+#[test]
+fn checked_in_client_is_fresh() {
+    let root = xtask::project_root();
+    assert!(
+        xtask::generate::run(&root, true).unwrap(),
+        "client/src is stale against openapi/: run `cargo xtask generate` and commit the result"
+    );
+}
+
+#[test]
+fn progenitor_panics_become_errors_naming_the_operation() {
+    let mut doc = xtask::read_yaml(&xtask::project_root().join("openapi/salesmap.yaml")).unwrap();
+    // Two request media types: progenitor panics on this shape.
+    let content = doc
+        .pointer_mut("/paths/~1v2~1lead/post/requestBody/content")
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    let json = content["application/json"].clone();
+    content.insert("application/x-www-form-urlencoded".into(), json);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc).unwrap();
+    let err = xtask::generate::generate_tokens(&spec).unwrap_err().to_string();
+    assert!(
+        err.contains("POST /v2/lead (operationId salesmap_create_lead)"),
+        "the error should name the operation: {err}"
+    );
+    assert!(!err.contains("/v2/people"), "only the failing operation is named: {err}");
+}

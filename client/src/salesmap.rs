@@ -24,10 +24,9 @@ pub mod types {
         ///생성할 리드의 데이터필드 (the lead's data fields).
         #[serde(
             rename = "fieldList",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub field_list: ::std::vec::Vec<FieldValue>,
+        pub field_list: ::std::option::Option<::std::vec::Vec<FieldValue>>,
         ///리드 생성 시 작성할 메모 (a memo written with the lead).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub memo: ::std::option::Option<::std::string::String>,
@@ -145,10 +144,9 @@ pub mod types {
         ///생성할 고객의 데이터필드 (the customer's data fields).
         #[serde(
             rename = "fieldList",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub field_list: ::std::vec::Vec<FieldValue>,
+        pub field_list: ::std::option::Option<::std::vec::Vec<FieldValue>>,
         ///고객 생성 시 작성할 메모 (a memo written with the customer).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub memo: ::std::option::Option<::std::string::String>,
@@ -314,25 +312,25 @@ for a number, `booleanValue` for True/False, `dateValue` for a date.
         ///The linked organization, if any.
         #[serde(
             rename = "organizationId",
-            deserialize_with = "::std::option::Option::deserialize"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub organization_id: ::std::option::Option<::std::string::String>,
         ///The linked customer, if any.
         #[serde(
             rename = "peopleId",
-            deserialize_with = "::std::option::Option::deserialize"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub people_id: ::std::option::Option<::std::string::String>,
         ///The lead's pipeline, if any.
         #[serde(
             rename = "pipelineId",
-            deserialize_with = "::std::option::Option::deserialize"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub pipeline_id: ::std::option::Option<::std::string::String>,
         ///The lead's stage; the pipeline's first stage when only `pipelineId` was given.
         #[serde(
             rename = "pipelineStageId",
-            deserialize_with = "::std::option::Option::deserialize"
+            skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub pipeline_stage_id: ::std::option::Option<::std::string::String>,
     }
@@ -400,7 +398,7 @@ for a number, `booleanValue` for True/False, `dateValue` for a date.
         #[derive(Clone, Debug)]
         pub struct CreateLeadRequest {
             field_list: ::std::result::Result<
-                ::std::vec::Vec<super::FieldValue>,
+                ::std::option::Option<::std::vec::Vec<super::FieldValue>>,
                 ::std::string::String,
             >,
             memo: ::std::result::Result<
@@ -444,7 +442,9 @@ for a number, `booleanValue` for True/False, `dateValue` for a date.
         impl CreateLeadRequest {
             pub fn field_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::FieldValue>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::FieldValue>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.field_list = value
@@ -659,7 +659,7 @@ for a number, `booleanValue` for True/False, `dateValue` for a date.
         #[derive(Clone, Debug)]
         pub struct CreatePeopleRequest {
             field_list: ::std::result::Result<
-                ::std::vec::Vec<super::FieldValue>,
+                ::std::option::Option<::std::vec::Vec<super::FieldValue>>,
                 ::std::string::String,
             >,
             memo: ::std::result::Result<
@@ -688,7 +688,9 @@ for a number, `booleanValue` for True/False, `dateValue` for a date.
         impl CreatePeopleRequest {
             pub fn field_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::FieldValue>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::FieldValue>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.field_list = value
@@ -1123,14 +1125,10 @@ for a number, `booleanValue` for True/False, `dateValue` for a date.
                     created_at: Err("no value supplied for created_at".to_string()),
                     id: Err("no value supplied for id".to_string()),
                     name: Err("no value supplied for name".to_string()),
-                    organization_id: Err(
-                        "no value supplied for organization_id".to_string(),
-                    ),
-                    people_id: Err("no value supplied for people_id".to_string()),
-                    pipeline_id: Err("no value supplied for pipeline_id".to_string()),
-                    pipeline_stage_id: Err(
-                        "no value supplied for pipeline_stage_id".to_string(),
-                    ),
+                    organization_id: Ok(Default::default()),
+                    people_id: Ok(Default::default()),
+                    pipeline_id: Ok(Default::default()),
+                    pipeline_stage_id: Ok(Default::default()),
                 }
             }
         }

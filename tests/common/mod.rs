@@ -1,0 +1,159 @@
+//! A real server on an ephemeral loopback port, on a fresh SQLite file, with a
+//! workspace and token made through the same admin code the CLI runs.
+
+#![allow(dead_code)]
+
+use crm::cli::{admin, AdminCommand};
+use crm_server::store::{Durability, SqliteStore, Store};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct TestServer {
+    pub url: String,
+    pub db_path: PathBuf,
+    pub store: Arc<SqliteStore>,
+    server: Option<dropshot::HttpServer<crm_server::app::ServerContext>>,
+    _dir: tempfile::TempDir,
+}
+
+/// A workspace with its token.
+pub struct Tenant {
+    pub workspace_id: i64,
+    pub workspace_uuid: String,
+    pub token: String,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("crm.db");
+        let store = Arc::new(SqliteStore::open(&db_path, Durability::Full).unwrap());
+        let server = crm_server::serve(
+            crm_server::ServerConfig {
+                bind: "127.0.0.1:0".parse().unwrap(),
+                ..Default::default()
+            },
+            store.clone(),
+            crm::SPECS,
+        )
+        .unwrap();
+        TestServer {
+            url: format!("http://{}", server.local_addr()),
+            db_path,
+            store,
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    pub async fn admin(&self, command: AdminCommand) -> Value {
+        admin(self.store.as_ref() as &dyn Store, command).await.unwrap()
+    }
+
+    pub async fn tenant(&self, name: &str) -> Tenant {
+        let ws = self.admin(AdminCommand::Workspace { name: name.into() }).await;
+        let workspace_id = ws["workspace"]["id"].as_i64().unwrap();
+        let token = self
+            .admin(AdminCommand::Token {
+                workspace: workspace_id.to_string(),
+                label: format!("{name}-token"),
+                scopes: vec![],
+                all_scopes: true,
+                expires_in_secs: None,
+            })
+            .await;
+        Tenant {
+            workspace_id,
+            workspace_uuid: ws["workspace"]["uuid"].as_str().unwrap().to_owned(),
+            token: token["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn organization(&self, t: &Tenant, name: &str) -> String {
+        let out = self
+            .admin(AdminCommand::Organization {
+                workspace: t.workspace_id.to_string(),
+                name: name.into(),
+            })
+            .await;
+        out["organization"]["uuid"].as_str().unwrap().to_owned()
+    }
+
+    /// A pipeline's uuid and its stages' uuids, in order.
+    pub async fn pipeline(&self, t: &Tenant, name: &str, stages: &[&str]) -> (String, Vec<String>) {
+        let out = self
+            .admin(AdminCommand::Pipeline {
+                workspace: t.workspace_id.to_string(),
+                name: name.into(),
+                stages: stages.iter().map(|s| s.to_string()).collect(),
+            })
+            .await;
+        let stages = out["pipeline"]["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["uuid"].as_str().unwrap().to_owned())
+            .collect();
+        (out["pipeline"]["uuid"].as_str().unwrap().to_owned(), stages)
+    }
+
+    pub async fn field(&self, t: &Tenant, entity: &str, name: &str, key: &str, ty: &str, options: &[&str]) -> i64 {
+        let out = self
+            .admin(AdminCommand::Field {
+                workspace: t.workspace_id.to_string(),
+                entity: entity.into(),
+                name: name.into(),
+                key: key.into(),
+                field_type: ty.into(),
+                options: options.iter().map(|s| s.to_string()).collect(),
+            })
+            .await;
+        out["field"]["id"].as_i64().unwrap()
+    }
+
+    /// A separate connection to the database file: what was really stored.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(&self.db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        self.db()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// A raw POST, for what the generated client cannot send.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}{path}", self.url))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = token {
+            req = req.header("authorization", format!("Bearer {token}"));
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("response is not JSON ({e}): {text}"));
+        (status, body)
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        self.post_raw(path, token, "application/json", body.to_string()).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.server.take() {
+            s.close().await.unwrap();
+        }
+    }
+}

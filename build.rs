@@ -30,7 +30,12 @@ fn main() {
             // A panic message is what cargo shows for a failing build script.
             panic!("\n\nopenapi/{name} is not a valid OpenAPI 3.0.x document: {problem}\n\n");
         }
-        writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("specs.rs");
@@ -49,7 +54,10 @@ fn check(text: &str) -> Result<(), String> {
         if let openapiv3::ReferenceOr::Item(item) = item {
             for (method, op) in item.iter() {
                 if op.operation_id.is_none() {
-                    return Err(format!("{} {path} has no operationId", method.to_uppercase()));
+                    return Err(format!(
+                        "{} {path} has no operationId",
+                        method.to_uppercase()
+                    ));
                 }
             }
         }

@@ -226,8 +226,8 @@ async fn issue_token(
         );
     }
     let secret = auth::new_secret();
-    let expires_at = expires_in_secs
-        .map(|s| Timestamp(Timestamp::now().0 + chrono::Duration::seconds(s)));
+    let expires_at =
+        expires_in_secs.map(|s| Timestamp(Timestamp::now().0 + chrono::Duration::seconds(s)));
     let token_id = store
         .create_token(NewToken {
             workspace_id: ws.id.id,
@@ -297,7 +297,7 @@ pub async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<s
             let ws = workspace(store, &key).await?;
             let field_type = FieldType::parse(&field_type).context("--type")?;
             anyhow::ensure!(
-                (field_type == FieldType::Select) == !options.is_empty(),
+                (field_type == FieldType::Select) != options.is_empty(),
                 "--option is required for a select field, and only for one"
             );
             anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");

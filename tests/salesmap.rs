@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestServer, Tenant};
+use common::{Tenant, TestServer};
 use crm_client::salesmap::{types, Client};
 use progenitor_client::Error as ClientError;
 use serde_json::{json, Value};
@@ -24,7 +24,9 @@ fn text_field(name: &str, value: &str) -> types::FieldValue {
 }
 
 /// The error body and status the client got.
-fn client_error<T: std::fmt::Debug>(r: Result<T, ClientError<types::Error>>) -> (u16, types::Error) {
+fn client_error<T: std::fmt::Debug>(
+    r: Result<T, ClientError<types::Error>>,
+) -> (u16, types::Error) {
     match r {
         Err(ClientError::ErrorResponse(resp)) => (resp.status().as_u16(), resp.into_inner()),
         other => panic!("expected an error response, got {other:?}"),
@@ -75,7 +77,18 @@ async fn creates_a_person_with_korean_name_memo_and_standard_fields() {
              JOIN organizations o ON o.id = p.organization_id
              WHERE p.uuid = ?1 AND o.uuid = ?2",
             [&body.data.people.id, &org],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
         )
         .unwrap();
     assert_eq!(row.0, "홍길동");
@@ -93,19 +106,41 @@ async fn creates_a_person_with_korean_name_memo_and_standard_fields() {
 async fn custom_fields_are_typed_by_their_definitions() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
-    let budget = server.field(&t, "person", "예산", "cf_budget", "number", &[]).await;
-    let vip = server.field(&t, "person", "VIP", "cf_vip", "boolean", &[]).await;
-    let grade = server.field(&t, "person", "등급", "cf_grade", "select", &["A", "B"]).await;
+    let budget = server
+        .field(&t, "person", "예산", "cf_budget", "number", &[])
+        .await;
+    let vip = server
+        .field(&t, "person", "VIP", "cf_vip", "boolean", &[])
+        .await;
+    let grade = server
+        .field(&t, "person", "등급", "cf_grade", "select", &["A", "B"])
+        .await;
     let c = client(&server, &t);
 
     let ok = c
         .salesmap_create_people()
-        .body(types::CreatePeopleRequest::builder().name("김철수").field_list(Some(vec![
-            types::FieldValue::builder().name("예산").number_value(Some(50000.5)).try_into().unwrap(),
-            types::FieldValue::builder().name("VIP").boolean_value(Some(true)).try_into().unwrap(),
-            text_field("등급", "B"),
-            types::FieldValue::builder().name("최근 연락일").date_value(Some("2024-04-08".to_owned())).try_into().unwrap(),
-        ])))
+        .body(
+            types::CreatePeopleRequest::builder()
+                .name("김철수")
+                .field_list(Some(vec![
+                    types::FieldValue::builder()
+                        .name("예산")
+                        .number_value(Some(50000.5))
+                        .try_into()
+                        .unwrap(),
+                    types::FieldValue::builder()
+                        .name("VIP")
+                        .boolean_value(Some(true))
+                        .try_into()
+                        .unwrap(),
+                    text_field("등급", "B"),
+                    types::FieldValue::builder()
+                        .name("최근 연락일")
+                        .date_value(Some("2024-04-08".to_owned()))
+                        .try_into()
+                        .unwrap(),
+                ])),
+        )
         .send()
         .await
         .unwrap()
@@ -168,14 +203,25 @@ async fn custom_fields_are_typed_by_their_definitions() {
     for (fields, message) in cases {
         let (status, err) = client_error(
             c.salesmap_create_people()
-                .body(types::CreatePeopleRequest::builder().name("실패").field_list(Some(fields)))
+                .body(
+                    types::CreatePeopleRequest::builder()
+                        .name("실패")
+                        .field_list(Some(fields)),
+                )
                 .send()
                 .await,
         );
-        assert_eq!((status, err.success, err.message.as_str()), (400, false, message));
+        assert_eq!(
+            (status, err.success, err.message.as_str()),
+            (400, false, message)
+        );
         assert_eq!(err.reason, None);
     }
-    assert_eq!(server.count("people"), people_before, "a refused create stores nothing");
+    assert_eq!(
+        server.count("people"),
+        people_before,
+        "a refused create stores nothing"
+    );
     server.stop().await;
 }
 
@@ -187,7 +233,11 @@ async fn duplicate_email_is_refused_with_the_documented_body() {
     let c = client(&server, &t);
     let first = c
         .salesmap_create_people()
-        .body(types::CreatePeopleRequest::builder().name("홍길동").field_list(Some(vec![text_field("이메일", "gildong@example.com")])))
+        .body(
+            types::CreatePeopleRequest::builder()
+                .name("홍길동")
+                .field_list(Some(vec![text_field("이메일", "gildong@example.com")])),
+        )
         .send()
         .await
         .unwrap()
@@ -217,7 +267,11 @@ async fn duplicate_email_is_refused_with_the_documented_body() {
     // Another workspace has its own people: the same e-mail is new there.
     let theirs = client(&server, &other)
         .salesmap_create_people()
-        .body(types::CreatePeopleRequest::builder().name("홍길동").field_list(Some(vec![text_field("이메일", "gildong@example.com")])))
+        .body(
+            types::CreatePeopleRequest::builder()
+                .name("홍길동")
+                .field_list(Some(vec![text_field("이메일", "gildong@example.com")])),
+        )
         .send()
         .await
         .unwrap();
@@ -235,9 +289,17 @@ async fn concurrent_duplicates_create_exactly_one_person() {
         let c = c.clone();
         async move {
             // The same address, spelled differently each time.
-            let email = if i % 2 == 0 { "race@example.com".to_owned() } else { format!(" RACE@Example.com{}", " ".repeat(i % 3)) };
+            let email = if i % 2 == 0 {
+                "race@example.com".to_owned()
+            } else {
+                format!(" RACE@Example.com{}", " ".repeat(i % 3))
+            };
             c.salesmap_create_people()
-                .body(types::CreatePeopleRequest::builder().name(format!("경쟁자 {i}")).field_list(Some(vec![text_field("이메일", &email)])))
+                .body(
+                    types::CreatePeopleRequest::builder()
+                        .name(format!("경쟁자 {i}"))
+                        .field_list(Some(vec![text_field("이메일", &email)])),
+                )
                 .send()
                 .await
         }
@@ -260,7 +322,11 @@ async fn concurrent_duplicates_create_exactly_one_person() {
     }
     let rows: i64 = server
         .db()
-        .query_row("SELECT count(*) FROM people WHERE email_norm = 'race@example.com'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM people WHERE email_norm = 'race@example.com'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(rows, 1);
     server.stop().await;
@@ -277,14 +343,29 @@ async fn references_are_scoped_to_the_workspace() {
     let mut messages = Vec::new();
     for id in [&foreign_org, &missing.to_owned()] {
         let (status, body) = server
-            .post_json("/v2/people", Some(&t.token), &json!({"name": "홍길동", "organizationId": id}))
+            .post_json(
+                "/v2/people",
+                Some(&t.token),
+                &json!({"name": "홍길동", "organizationId": id}),
+            )
             .await;
         assert_eq!(status, 404);
         assert_eq!(body["success"], json!(false));
-        messages.push(body["message"].as_str().unwrap().replace(id.as_str(), "<id>"));
+        messages.push(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .replace(id.as_str(), "<id>"),
+        );
     }
-    assert_eq!(messages[0], "organizationId: no organization with id '<id>' in this workspace");
-    assert_eq!(messages[0], messages[1], "another workspace's id is answered like a missing one");
+    assert_eq!(
+        messages[0],
+        "organizationId: no organization with id '<id>' in this workspace"
+    );
+    assert_eq!(
+        messages[0], messages[1],
+        "another workspace's id is answered like a missing one"
+    );
     assert_eq!(server.count("people"), 0);
     server.stop().await;
 }
@@ -305,8 +386,12 @@ async fn creates_leads_with_pipelines_and_stages() {
         .data
         .people
         .id;
-    let (pipeline, stages) = server.pipeline(&t, "신규 영업", &["발굴", "제안", "계약"]).await;
-    let source = server.field(&t, "lead", "유입 경로", "cf_source", "text", &[]).await;
+    let (pipeline, stages) = server
+        .pipeline(&t, "신규 영업", &["발굴", "제안", "계약"])
+        .await;
+    let source = server
+        .field(&t, "lead", "유입 경로", "cf_source", "text", &[])
+        .await;
 
     // Pipeline without a stage: the first stage.
     let lead = c
@@ -341,12 +426,28 @@ async fn creates_leads_with_pipelines_and_stages() {
              JOIN field_values v ON v.record_id = l.id AND v.definition_id = ?2
              WHERE l.uuid = ?1",
             rusqlite::params![l.id, source],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )
         .unwrap();
     assert_eq!(
         stored,
-        ("리드 명".into(), "메모".into(), person.clone(), org.clone(), stages[0].clone(), "\"웹사이트\"".into())
+        (
+            "리드 명".into(),
+            "메모".into(),
+            person.clone(),
+            org.clone(),
+            stages[0].clone(),
+            "\"웹사이트\"".into()
+        )
     );
 
     // An explicit stage of the pipeline; an organization alone is enough.
@@ -363,7 +464,10 @@ async fn creates_leads_with_pipelines_and_stages() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(second.data.lead.pipeline_stage_id.as_deref(), Some(stages[2].as_str()));
+    assert_eq!(
+        second.data.lead.pipeline_stage_id.as_deref(),
+        Some(stages[2].as_str())
+    );
     assert_eq!(second.data.lead.people_id, None);
     assert_eq!(server.count("leads"), 2);
     server.stop().await;
@@ -401,7 +505,11 @@ async fn lead_rules_are_enforced() {
     ];
     for (body, status, message) in cases {
         let (got_status, got) = server.post_json("/v2/lead", Some(&t.token), &body).await;
-        assert_eq!((got_status, got), (status, json!({"success": false, "message": message})), "for {body}");
+        assert_eq!(
+            (got_status, got),
+            (status, json!({"success": false, "message": message})),
+            "for {body}"
+        );
     }
     assert_eq!(server.count("leads"), 0);
     server.stop().await;
@@ -424,7 +532,9 @@ async fn malformed_requests_get_salesmap_errors_and_store_nothing() {
         .unwrap()
         .to_owned();
 
-    let cases: Vec<(&str, Option<&str>, &str, &str, u16, &str)> = vec![
+    // (path, token, content type, body, status, message prefix)
+    type Case<'a> = (&'a str, Option<&'a str>, &'a str, &'a str, u16, &'a str);
+    let cases: Vec<Case> = vec![
         ("/v2/people", Some(&t.token), "application/json", "{\"name\": ", 400, "unable to parse JSON body: name: EOF while parsing a value at line 1 column 9"),
         ("/v2/people", Some(&t.token), "application/json", "{\"name\": 123}", 400, "unable to parse JSON body: name: invalid type: integer `123`, expected a string at line 1 column 12"),
         ("/v2/people", Some(&t.token), "application/json", "{\"memo\": \"x\"}", 400, "unable to parse JSON body: missing field `name` at line 1 column 13"),
@@ -436,12 +546,21 @@ async fn malformed_requests_get_salesmap_errors_and_store_nothing() {
         ("/v2/people", Some(&t.token), "application/json", "{\"name\": \"\"}", 400, "name: must not be empty"),
     ];
     for (path, token, content_type, body, status, message) in cases {
-        let (got_status, got) = server.post_raw(path, token, content_type, body.to_owned()).await;
+        let (got_status, got) = server
+            .post_raw(path, token, content_type, body.to_owned())
+            .await;
         assert_eq!(got_status, status, "{path} {body}: {got}");
         assert_eq!(got["success"], json!(false), "{got}");
         let got_message = got["message"].as_str().unwrap();
-        assert!(got_message.starts_with(message), "{path} {body}: expected {message:?}, got {got_message:?}");
-        assert_eq!(got.as_object().unwrap().len(), 2, "only success and message: {got}");
+        assert!(
+            got_message.starts_with(message),
+            "{path} {body}: expected {message:?}, got {got_message:?}"
+        );
+        assert_eq!(
+            got.as_object().unwrap().len(),
+            2,
+            "only success and message: {got}"
+        );
     }
     // A malformed Authorization header, which reqwest's bearer helper would not send.
     let resp = reqwest::Client::new()
@@ -453,7 +572,10 @@ async fn malformed_requests_get_salesmap_errors_and_store_nothing() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 401);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body, json!({"success": false, "message": "Authorization: expected the form 'Bearer <token>'"}));
+    assert_eq!(
+        body,
+        json!({"success": false, "message": "Authorization: expected the form 'Bearer <token>'"})
+    );
 
     assert_eq!(server.count("people") + server.count("leads"), 0);
     server.stop().await;
@@ -462,13 +584,24 @@ async fn malformed_requests_get_salesmap_errors_and_store_nothing() {
 #[tokio::test]
 async fn serves_the_hand_written_documents_unchanged() {
     let server = TestServer::start().await;
-    let resp = reqwest::get(format!("{}/openapi/salesmap.yaml", server.url)).await.unwrap();
+    let resp = reqwest::get(format!("{}/openapi/salesmap.yaml", server.url))
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    assert_eq!(resp.headers()["content-type"], "application/yaml; charset=utf-8");
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/yaml; charset=utf-8"
+    );
     let served = resp.text().await.unwrap();
-    let on_disk = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/salesmap.yaml")).unwrap();
+    let on_disk = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/salesmap.yaml"
+    ))
+    .unwrap();
     assert_eq!(served, on_disk);
-    let missing = reqwest::get(format!("{}/openapi/nope.yaml", server.url)).await.unwrap();
+    let missing = reqwest::get(format!("{}/openapi/nope.yaml", server.url))
+        .await
+        .unwrap();
     assert_eq!(missing.status().as_u16(), 404);
     server.stop().await;
 }

@@ -14,6 +14,9 @@
 //! # Ok(()) }
 //! ```
 
+// Generated code is formatted by prettyplease in `cargo xtask generate`; rustfmt
+// must not reformat it, or `cargo xtask generate --check` would see it as stale.
+#[rustfmt::skip]
 pub mod salesmap;
 
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};

@@ -72,7 +72,10 @@ impl CrmApi for CrmServer {
             .find(|(n, _)| *n == name)
             .ok_or_else(|| HttpError::for_not_found(None, format!("no document named {name:?}")))?;
         http::Response::builder()
-            .header(http::header::CONTENT_TYPE, "application/yaml; charset=utf-8")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8",
+            )
             .body(Body::from(*text))
             .map_err(|e| HttpError::for_internal_error(e.to_string()))
     }

@@ -50,7 +50,11 @@ fn complete(doc: &mut Value, facts: &DocumentFacts) -> anyhow::Result<()> {
     paths.retain(|_, item| item.as_object().is_some_and(|o| !o.is_empty()));
 
     for item in paths.values_mut() {
-        for op in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
             let id = op
                 .get("operationId")
                 .and_then(Value::as_str)

@@ -48,11 +48,15 @@ impl TestServer {
     }
 
     pub async fn admin(&self, command: AdminCommand) -> Value {
-        admin(self.store.as_ref() as &dyn Store, command).await.unwrap()
+        admin(self.store.as_ref() as &dyn Store, command)
+            .await
+            .unwrap()
     }
 
     pub async fn tenant(&self, name: &str) -> Tenant {
-        let ws = self.admin(AdminCommand::Workspace { name: name.into() }).await;
+        let ws = self
+            .admin(AdminCommand::Workspace { name: name.into() })
+            .await;
         let workspace_id = ws["workspace"]["id"].as_i64().unwrap();
         let token = self
             .admin(AdminCommand::Token {
@@ -98,7 +102,15 @@ impl TestServer {
         (out["pipeline"]["uuid"].as_str().unwrap().to_owned(), stages)
     }
 
-    pub async fn field(&self, t: &Tenant, entity: &str, name: &str, key: &str, ty: &str, options: &[&str]) -> i64 {
+    pub async fn field(
+        &self,
+        t: &Tenant,
+        entity: &str,
+        name: &str,
+        key: &str,
+        ty: &str,
+        options: &[&str],
+    ) -> i64 {
         let out = self
             .admin(AdminCommand::Field {
                 workspace: t.workspace_id.to_string(),
@@ -114,8 +126,11 @@ impl TestServer {
 
     /// A separate connection to the database file: what was really stored.
     pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open_with_flags(&self.db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap()
+        rusqlite::Connection::open_with_flags(
+            &self.db_path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap()
     }
 
     pub fn count(&self, table: &str) -> i64 {
@@ -148,7 +163,8 @@ impl TestServer {
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-        self.post_raw(path, token, "application/json", body.to_string()).await
+        self.post_raw(path, token, "application/json", body.to_string())
+            .await
     }
 
     pub async fn stop(mut self) {

@@ -55,7 +55,8 @@ struct KnownGapsFile {
 
 pub fn load_known_gaps(root: &Path) -> anyhow::Result<Vec<KnownGap>> {
     let path = root.join("openapi").join(crate::KNOWN_GAPS_FILE);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let file: KnownGapsFile =
         serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     for gap in &file.gaps {
@@ -129,7 +130,9 @@ pub fn run(root: &Path) -> anyhow::Result<bool> {
     }
     for family in &families {
         if !documents.iter().any(|(n, _)| n == family) {
-            println!("openapi/{family}.yaml: FAIL: the server's {family} family has no YAML document");
+            println!(
+                "openapi/{family}.yaml: FAIL: the server's {family} family has no YAML document"
+            );
             passed = false;
         }
     }
@@ -180,7 +183,9 @@ fn print_report(name: &str, report: &Report) {
 
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Every semantic difference between two OpenAPI documents, `yaml` first.
 pub fn compare(yaml: &Value, server: &Value) -> Vec<Difference> {
@@ -193,11 +198,17 @@ pub fn compare(yaml: &Value, server: &Value) -> Vec<Difference> {
     };
     let yaml_ops = operations(yaml);
     let server_ops = operations(server);
-    for (key, _) in yaml_ops.iter().filter(|(k, _)| !server_ops.contains_key(*k)) {
+    for (key, _) in yaml_ops
+        .iter()
+        .filter(|(k, _)| !server_ops.contains_key(*k))
+    {
         cx.operation = key.clone();
         cx.diff("", "operation in YAML, not in server".into());
     }
-    for (key, _) in server_ops.iter().filter(|(k, _)| !yaml_ops.contains_key(*k)) {
+    for (key, _) in server_ops
+        .iter()
+        .filter(|(k, _)| !yaml_ops.contains_key(*k))
+    {
         cx.operation = key.clone();
         cx.diff("", "operation in server, not in YAML".into());
     }
@@ -263,30 +274,54 @@ impl<'a> Compare<'a> {
 
     fn differs(&mut self, path: &str, what: &str, y: Option<&Value>, s: Option<&Value>) {
         if y != s {
-            self.diff(path, format!("{what} {} in YAML, {} in server", show(y), show(s)));
+            self.diff(
+                path,
+                format!("{what} {} in YAML, {} in server", show(y), show(s)),
+            );
         }
     }
 
-    fn operation_pair(&mut self, y_item: &'a Value, y_op: &'a Value, s_item: &'a Value, s_op: &'a Value) {
-        self.differs("operationId", "operationId", y_op.get("operationId"), s_op.get("operationId"));
+    fn operation_pair(
+        &mut self,
+        y_item: &'a Value,
+        y_op: &'a Value,
+        s_item: &'a Value,
+        s_op: &'a Value,
+    ) {
+        self.differs(
+            "operationId",
+            "operationId",
+            y_op.get("operationId"),
+            s_op.get("operationId"),
+        );
         self.parameters(y_item, y_op, s_item, s_op);
         self.security(y_op, s_op);
         self.request_body(y_op, s_op);
         self.responses(y_op, s_op);
     }
 
-    fn parameters(&mut self, y_item: &'a Value, y_op: &'a Value, s_item: &'a Value, s_op: &'a Value) {
-        let collect = |doc: &'a Value, item: &'a Value, op: &'a Value| -> BTreeMap<String, &'a Value> {
-            let mut params = BTreeMap::new();
-            for list in [item.get("parameters"), op.get("parameters")].into_iter().flatten() {
-                for p in list.as_array().into_iter().flatten() {
-                    let p = resolve(doc, p);
-                    let key = format!("{}.{}", show(p.get("in")), show(p.get("name")));
-                    params.insert(key, p);
+    fn parameters(
+        &mut self,
+        y_item: &'a Value,
+        y_op: &'a Value,
+        s_item: &'a Value,
+        s_op: &'a Value,
+    ) {
+        let collect =
+            |doc: &'a Value, item: &'a Value, op: &'a Value| -> BTreeMap<String, &'a Value> {
+                let mut params = BTreeMap::new();
+                for list in [item.get("parameters"), op.get("parameters")]
+                    .into_iter()
+                    .flatten()
+                {
+                    for p in list.as_array().into_iter().flatten() {
+                        let p = resolve(doc, p);
+                        let key = format!("{}.{}", show(p.get("in")), show(p.get("name")));
+                        params.insert(key, p);
+                    }
                 }
-            }
-            params
-        };
+                params
+            };
         let yp = collect(self.yaml, y_item, y_op);
         let sp = collect(self.server, s_item, s_op);
         for key in yp.keys().chain(sp.keys()).collect::<BTreeSet<_>>() {
@@ -348,13 +383,23 @@ impl<'a> Compare<'a> {
     }
 
     fn responses(&mut self, y_op: &'a Value, s_op: &'a Value) {
-        let yr = y_op.get("responses").and_then(Value::as_object).unwrap_or(&EMPTY);
-        let sr = s_op.get("responses").and_then(Value::as_object).unwrap_or(&EMPTY);
+        let yr = y_op
+            .get("responses")
+            .and_then(Value::as_object)
+            .unwrap_or(&EMPTY);
+        let sr = s_op
+            .get("responses")
+            .and_then(Value::as_object)
+            .unwrap_or(&EMPTY);
         for status in yr.keys().chain(sr.keys()).collect::<BTreeSet<_>>() {
             let path = format!("response.{status}");
             match (yr.get(status), sr.get(status)) {
-                (Some(_), None) => self.diff(&path, format!("status {status} in YAML, not in server")),
-                (None, Some(_)) => self.diff(&path, format!("status {status} in server, not in YAML")),
+                (Some(_), None) => {
+                    self.diff(&path, format!("status {status} in YAML, not in server"))
+                }
+                (None, Some(_)) => {
+                    self.diff(&path, format!("status {status} in server, not in YAML"))
+                }
                 (Some(y), Some(s)) => {
                     let (y, s) = (resolve(self.yaml, y), resolve(self.server, s));
                     self.content(&path, y.get("content"), s.get("content"));
@@ -372,10 +417,18 @@ impl<'a> Compare<'a> {
         let types: BTreeSet<&String> = y.keys().chain(s.keys()).collect();
         let single = types.len() == 1;
         for media in types {
-            let at = if single { path.to_owned() } else { format!("{path}[{media}]") };
+            let at = if single {
+                path.to_owned()
+            } else {
+                format!("{path}[{media}]")
+            };
             match (y.get(media), s.get(media)) {
-                (Some(_), None) => self.diff(path, format!("media type {media} in YAML, not in server")),
-                (None, Some(_)) => self.diff(path, format!("media type {media} in server, not in YAML")),
+                (Some(_), None) => {
+                    self.diff(path, format!("media type {media} in YAML, not in server"))
+                }
+                (None, Some(_)) => {
+                    self.diff(path, format!("media type {media} in server, not in YAML"))
+                }
                 (Some(ym), Some(sm)) => match (ym.get("schema"), sm.get("schema")) {
                     (Some(ys), Some(ss)) => self.schema(&at, ys, ss),
                     (Some(_), None) => self.diff(&at, "schema in YAML, none in server".into()),
@@ -396,12 +449,29 @@ impl<'a> Compare<'a> {
         }
         let (y, y_nullable) = unwrap_schema(self.yaml, y);
         let (s, s_nullable) = unwrap_schema(self.server, s);
-        self.differs(path, "nullable", Some(&Value::Bool(y_nullable)), Some(&Value::Bool(s_nullable)));
+        self.differs(
+            path,
+            "nullable",
+            Some(&Value::Bool(y_nullable)),
+            Some(&Value::Bool(s_nullable)),
+        );
 
         for keyword in [
-            "type", "format", "minLength", "maxLength", "pattern", "minimum", "maximum",
-            "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
-            "uniqueItems", "minProperties", "maxProperties",
+            "type",
+            "format",
+            "minLength",
+            "maxLength",
+            "pattern",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "minProperties",
+            "maxProperties",
         ] {
             self.differs(path, keyword, y.get(keyword), s.get(keyword));
         }
@@ -411,19 +481,36 @@ impl<'a> Compare<'a> {
                 Value::Array(set.into_values().cloned().collect())
             })
         };
-        self.differs(path, "enum", as_set(y.get("enum")).as_ref(), as_set(s.get("enum")).as_ref());
+        self.differs(
+            path,
+            "enum",
+            as_set(y.get("enum")).as_ref(),
+            as_set(s.get("enum")).as_ref(),
+        );
 
         let yreq = as_set(y.get("required")).unwrap_or(Value::Array(vec![]));
         let sreq = as_set(s.get("required")).unwrap_or(Value::Array(vec![]));
         for name in set_of(&yreq).difference(&set_of(&sreq)) {
-            self.diff(&join(path, name), "required in YAML, optional in server".into());
+            self.diff(
+                &join(path, name),
+                "required in YAML, optional in server".into(),
+            );
         }
         for name in set_of(&sreq).difference(&set_of(&yreq)) {
-            self.diff(&join(path, name), "optional in YAML, required in server".into());
+            self.diff(
+                &join(path, name),
+                "optional in YAML, required in server".into(),
+            );
         }
 
-        let yp = y.get("properties").and_then(Value::as_object).unwrap_or(&EMPTY);
-        let sp = s.get("properties").and_then(Value::as_object).unwrap_or(&EMPTY);
+        let yp = y
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&EMPTY);
+        let sp = s
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&EMPTY);
         for name in yp.keys().chain(sp.keys()).collect::<BTreeSet<_>>() {
             let at = join(path, name);
             match (yp.get(name), sp.get(name)) {
@@ -436,7 +523,12 @@ impl<'a> Compare<'a> {
 
         match (y.get("items"), s.get("items")) {
             (Some(yi), Some(si)) => self.schema(&join(path, "items"), yi, si),
-            (yi, si) => self.differs(path, "items", yi.map(|_| &Value::Bool(true)), si.map(|_| &Value::Bool(true))),
+            (yi, si) => self.differs(
+                path,
+                "items",
+                yi.map(|_| &Value::Bool(true)),
+                si.map(|_| &Value::Bool(true)),
+            ),
         }
 
         // Absent additionalProperties means any, like `true`.
@@ -444,7 +536,10 @@ impl<'a> Compare<'a> {
             None | Some(Value::Bool(true)) => None,
             Some(other) => Some(other),
         };
-        match (additional(y.get("additionalProperties")), additional(s.get("additionalProperties"))) {
+        match (
+            additional(y.get("additionalProperties")),
+            additional(s.get("additionalProperties")),
+        ) {
             (None, None) => {}
             (Some(Value::Bool(false)), Some(Value::Bool(false))) => {}
             (Some(ya), Some(sa)) if ya.is_object() && sa.is_object() => {
@@ -530,7 +625,9 @@ fn unwrap_schema<'a>(doc: &'a Value, v: &'a Value) -> (&'a Value, bool) {
     loop {
         nullable |= v.get("nullable").and_then(Value::as_bool).unwrap_or(false);
         match v.get("allOf").and_then(Value::as_array) {
-            Some(all) if all.len() == 1 && v.get("properties").is_none() && v.get("type").is_none() => {
+            Some(all)
+                if all.len() == 1 && v.get("properties").is_none() && v.get("type").is_none() =>
+            {
                 v = resolve(doc, &all[0]);
             }
             _ => return (v, nullable),

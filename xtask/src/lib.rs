@@ -37,6 +37,7 @@ pub fn documents(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
 
 /// A YAML document as JSON, for comparison.
 pub fn read_yaml(path: &Path) -> anyhow::Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_yaml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }

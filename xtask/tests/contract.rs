@@ -53,7 +53,10 @@ fn catches_a_dropped_property() {
             .unwrap()
             .remove("memo");
     });
-    assert_reports(&lines, "POST /v2/people request.memo: property in server, not in YAML");
+    assert_reports(
+        &lines,
+        "POST /v2/people request.memo: property in server, not in YAML",
+    );
 }
 
 #[test]
@@ -82,7 +85,10 @@ fn catches_a_changed_min_length() {
         *d.pointer_mut("/components/schemas/CreateLeadRequest/properties/name/minLength")
             .unwrap() = json!(2);
     });
-    assert_reports(&lines, "POST /v2/lead request.name: minLength 2 in YAML, 1 in server");
+    assert_reports(
+        &lines,
+        "POST /v2/lead request.name: minLength 2 in YAML, 1 in server",
+    );
 }
 
 #[test]
@@ -96,8 +102,14 @@ fn catches_a_changed_status_code() {
         let created = responses.remove("201").unwrap();
         responses.insert("200".into(), created);
     });
-    assert_reports(&lines, "POST /v2/people response.200: status 200 in YAML, not in server");
-    assert_reports(&lines, "POST /v2/people response.201: status 201 in server, not in YAML");
+    assert_reports(
+        &lines,
+        "POST /v2/people response.200: status 200 in YAML, not in server",
+    );
+    assert_reports(
+        &lines,
+        "POST /v2/people response.201: status 201 in server, not in YAML",
+    );
 }
 
 #[test]
@@ -109,7 +121,10 @@ fn catches_a_dropped_error_status() {
             .unwrap()
             .remove("404");
     });
-    assert_reports(&lines, "POST /v2/lead response.404: status 404 in server, not in YAML");
+    assert_reports(
+        &lines,
+        "POST /v2/lead response.404: status 404 in server, not in YAML",
+    );
 }
 
 #[test]
@@ -121,14 +136,17 @@ fn catches_a_field_made_required() {
             .unwrap()
             .push(json!("memo"));
     });
-    assert_reports(&lines, "POST /v2/people request.memo: required in YAML, optional in server");
+    assert_reports(
+        &lines,
+        "POST /v2/people request.memo: required in YAML, optional in server",
+    );
 }
 
 #[test]
 fn required_is_compared_as_a_set() {
     let lines = salesmap_after(|d| {
-        *d.pointer_mut("/components/schemas/PeopleSummary/required").unwrap() =
-            json!(["createdAt", "name", "id"]);
+        *d.pointer_mut("/components/schemas/PeopleSummary/required")
+            .unwrap() = json!(["createdAt", "name", "id"]);
     });
     assert_eq!(lines, Vec::<String>::new());
 }
@@ -188,7 +206,11 @@ fn catches_response_schema_drift_through_refs() {
 #[test]
 fn catches_security_and_media_type_drift() {
     let lines = salesmap_after(|d| {
-        let op = d.pointer_mut("/paths/~1v2~1people/post").unwrap().as_object_mut().unwrap();
+        let op = d
+            .pointer_mut("/paths/~1v2~1people/post")
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
         op.insert("security".into(), json!([]));
         let content = op["requestBody"]["content"].as_object_mut().unwrap();
         let json_body = content.remove("application/json").unwrap();
@@ -213,14 +235,17 @@ fn catches_an_enum_change_and_additional_properties() {
             .as_object_mut()
             .unwrap();
         p.insert("additionalProperties".into(), json!(false));
-        *d.pointer_mut("/components/schemas/CreateLeadRequest/properties/memo").unwrap() =
-            json!({"type": "string", "nullable": true, "enum": ["a", "b"]});
+        *d.pointer_mut("/components/schemas/CreateLeadRequest/properties/memo")
+            .unwrap() = json!({"type": "string", "nullable": true, "enum": ["a", "b"]});
     });
     assert_reports(
         &lines,
         "POST /v2/lead request: additionalProperties forbidden in YAML, allowed in server",
     );
-    assert_reports(&lines, r#"POST /v2/lead request.memo: enum ["a","b"] in YAML, none in server"#);
+    assert_reports(
+        &lines,
+        r#"POST /v2/lead request.memo: enum ["a","b"] in YAML, none in server"#,
+    );
 }
 
 #[test]
@@ -240,8 +265,8 @@ fn stale_known_gaps_fail_the_check() {
 #[test]
 fn a_known_gap_covers_exactly_its_difference() {
     let mut doc = yaml("salesmap");
-    *doc.pointer_mut("/components/schemas/CreatePeopleRequest/properties/memo").unwrap() =
-        json!({"type": "string", "nullable": true, "maxLength": 10});
+    *doc.pointer_mut("/components/schemas/CreatePeopleRequest/properties/memo")
+        .unwrap() = json!({"type": "string", "nullable": true, "maxLength": 10});
     let gap = contract::KnownGap {
         document: "salesmap".into(),
         operation: "POST /v2/people".into(),

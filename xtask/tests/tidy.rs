@@ -21,10 +21,15 @@ fn progenitor_panics_become_errors_naming_the_operation() {
     let json = content["application/json"].clone();
     content.insert("application/x-www-form-urlencoded".into(), json);
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc).unwrap();
-    let err = xtask::generate::generate_tokens(&spec).unwrap_err().to_string();
+    let err = xtask::generate::generate_tokens(&spec)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("POST /v2/lead (operationId salesmap_create_lead)"),
         "the error should name the operation: {err}"
     );
-    assert!(!err.contains("/v2/people"), "only the failing operation is named: {err}");
+    assert!(
+        !err.contains("/v2/people"),
+        "only the failing operation is named: {err}"
+    );
 }

@@ -154,9 +154,9 @@ fn check_value(def: &FieldDefinition, input: &FieldInput) -> Result<Option<Value
             }
             Value::from(s.as_str())
         }
-        (FieldValue::Number(n), FieldType::Number) => {
-            serde_json::Number::from_f64(*n).map(Value::Number).ok_or_else(mismatch)?
-        }
+        (FieldValue::Number(n), FieldType::Number) => serde_json::Number::from_f64(*n)
+            .map(Value::Number)
+            .ok_or_else(mismatch)?,
         (FieldValue::Boolean(b), FieldType::Boolean) => Value::from(*b),
         (FieldValue::Date(s) | FieldValue::Untyped(s), FieldType::Date) => {
             Value::from(check_date(def, input, s)?)

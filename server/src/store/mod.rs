@@ -20,7 +20,9 @@ use serde::Serialize;
 pub enum StoreError {
     /// A person of the workspace already has this e-mail (compared trimmed and
     /// case-insensitively).
-    DuplicateEmail { existing: RecordId },
+    DuplicateEmail {
+        existing: RecordId,
+    },
     Internal(anyhow::Error),
 }
 
@@ -164,7 +166,12 @@ pub struct FieldDefinition {
 pub const STANDARD_PERSON_FIELDS: &[(&str, &str, FieldType, Option<Builtin>)] = &[
     ("이메일", "email", FieldType::Text, Some(Builtin::Email)),
     ("전화", "phone", FieldType::Text, Some(Builtin::Phone)),
-    ("포지션", "position", FieldType::Text, Some(Builtin::Position)),
+    (
+        "포지션",
+        "position",
+        FieldType::Text,
+        Some(Builtin::Position),
+    ),
     ("최근 연락일", "last_contacted_at", FieldType::Date, None),
 ];
 
@@ -277,8 +284,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<FieldDefinition>>;
     async fn organization(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>>;
     async fn person(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>>;
-    async fn pipeline(&self, workspace_id: i64, uuid: &str)
-        -> StoreResult<Option<PipelineRecord>>;
+    async fn pipeline(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<PipelineRecord>>;
 
     async fn create_person(&self, person: NewPerson) -> StoreResult<PersonRecord>;
     async fn create_lead(&self, lead: NewLead) -> StoreResult<LeadRecord>;

@@ -350,10 +350,12 @@ impl Store for SqliteStore {
     async fn organization(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>> {
         let uuid = uuid.to_owned();
         self.read(move |conn| {
-            conn.prepare_cached("SELECT id FROM organizations WHERE uuid = ?1 AND workspace_id = ?2")?
-                .query_row(params![uuid, workspace_id], |r| r.get(0))
-                .optional()
-                .map(|id| id.map(|id| RecordId { id, uuid }))
+            conn.prepare_cached(
+                "SELECT id FROM organizations WHERE uuid = ?1 AND workspace_id = ?2",
+            )?
+            .query_row(params![uuid, workspace_id], |r| r.get(0))
+            .optional()
+            .map(|id| id.map(|id| RecordId { id, uuid }))
         })
         .await
     }
@@ -369,15 +371,13 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn pipeline(
-        &self,
-        workspace_id: i64,
-        uuid: &str,
-    ) -> StoreResult<Option<PipelineRecord>> {
+    async fn pipeline(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<PipelineRecord>> {
         let uuid = uuid.to_owned();
         self.read(move |conn| {
             let Some((id, name)) = conn
-                .prepare_cached("SELECT id, name FROM pipelines WHERE uuid = ?1 AND workspace_id = ?2")?
+                .prepare_cached(
+                    "SELECT id, name FROM pipelines WHERE uuid = ?1 AND workspace_id = ?2",
+                )?
                 .query_row(params![uuid, workspace_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?
             else {

@@ -1,0 +1,197 @@
+//! The real `crm` binary: admin commands print JSON with the new ids, and `serve`
+//! on an empty database bootstraps a workspace and prints a token that works.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const CRM: &str = env!("CARGO_BIN_EXE_crm");
+
+fn admin(db: &std::path::Path, args: &[&str]) -> Value {
+    let out = Command::new(CRM)
+        .arg("admin")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "crm admin {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn admin_commands_print_json_with_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let ws = admin(&db, &["workspace", "--name", "영업팀"]);
+    let ws_id = ws["workspace"]["id"].as_i64().unwrap();
+    assert_eq!(ws["workspace"]["name"], "영업팀");
+    assert_eq!(ws["workspace"]["customer_id"].as_i64(), Some(ws_id));
+    let ws_uuid = ws["workspace"]["uuid"].as_str().unwrap();
+
+    // By uuid as well as by id.
+    let token = admin(
+        &db,
+        &[
+            "token",
+            "--workspace",
+            ws_uuid,
+            "--scope",
+            "contacts:persons:write",
+        ],
+    );
+    assert!(token["token"].as_str().unwrap().starts_with("crm_"));
+    assert_eq!(
+        token["scopes"],
+        serde_json::json!(["contacts:persons:write"])
+    );
+
+    let org = admin(
+        &db,
+        &[
+            "organization",
+            "--workspace",
+            &ws_id.to_string(),
+            "--name",
+            "세일즈맵",
+        ],
+    );
+    assert!(org["organization"]["id"].as_i64().is_some());
+    assert!(org["organization"]["uuid"].as_str().is_some());
+
+    let pipeline = admin(
+        &db,
+        &[
+            "pipeline",
+            "--workspace",
+            &ws_id.to_string(),
+            "--name",
+            "영업",
+            "--stage",
+            "발굴",
+            "--stage",
+            "계약",
+        ],
+    );
+    let stages = pipeline["pipeline"]["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 2);
+    assert_eq!(
+        (stages[0]["name"].as_str(), stages[0]["position"].as_i64()),
+        (Some("발굴"), Some(0))
+    );
+
+    let field = admin(
+        &db,
+        &[
+            "field",
+            "--workspace",
+            &ws_id.to_string(),
+            "--entity",
+            "person",
+            "--name",
+            "예산",
+            "--key",
+            "cf_budget",
+            "--type",
+            "number",
+        ],
+    );
+    assert_eq!(field["field"]["key"], "cf_budget");
+    assert_eq!(field["field"]["type"], "number");
+
+    // The stored token is a hash, never the secret.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let stored: Vec<u8> = conn
+        .query_row("SELECT token_hash FROM tokens", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored.len(), 32);
+    assert!(!String::from_utf8_lossy(&stored).contains(token["token"].as_str().unwrap()));
+    // A new workspace has the standard fields.
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM field_definitions WHERE workspace_id = ?1 AND entity = 'person' ORDER BY id")
+        .unwrap()
+        .query_map([ws_id], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(names, ["이메일", "전화", "포지션", "최근 연락일", "예산"]);
+    let journal: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+
+    // Errors name the argument.
+    let bad = Command::new(CRM)
+        .args(["admin", "--db"])
+        .arg(&db)
+        .args(["token", "--workspace", "999"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("--workspace: no workspace with id or uuid \"999\""));
+}
+
+#[tokio::test]
+async fn serve_bootstraps_an_empty_database_and_its_token_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(CRM)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut token = None;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(t) = line.trim().strip_prefix("crm_") {
+            token = Some(format!("crm_{t}"));
+        }
+        if line.starts_with("Try: curl") {
+            break;
+        }
+    }
+    let token = token.expect("serve prints a token on an empty database");
+    let client =
+        crm_client::salesmap::Client::with_token(&format!("http://127.0.0.1:{port}"), &token)
+            .unwrap();
+    let mut created = None;
+    for _ in 0..100 {
+        match client
+            .salesmap_create_people()
+            .body(crm_client::salesmap::types::CreatePeopleRequest::builder().name("홍길동"))
+            .send()
+            .await
+        {
+            Ok(r) => {
+                created = Some(r.into_inner());
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let created = created.expect("the server answered");
+    assert_eq!(created.data.people.name, "홍길동");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (name, ws): (String, String) = conn
+        .query_row(
+            "SELECT p.name, w.name FROM people p JOIN workspaces w ON w.id = p.workspace_id WHERE p.uuid = ?1",
+            [&created.data.people.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((name.as_str(), ws.as_str()), ("홍길동", "default"));
+}

@@ -2,9 +2,9 @@
 //! optionally placed in a pipeline stage.
 
 use super::fields::{self, FieldInput};
-use super::{optional_id, required_name, DomainError};
+use super::{optional_id, validate, DomainError};
 use crate::auth::Principal;
-use crate::store::{Entity, LeadRecord, NewLead, Store};
+use crate::store::{Entity, LeadRecord, NewLead, RecordKey, Store};
 
 #[derive(Debug)]
 pub struct CreateLead {
@@ -23,7 +23,8 @@ pub async fn create_lead(
     req: CreateLead,
 ) -> Result<LeadRecord, DomainError> {
     let ws = who.workspace.id;
-    let name = required_name("name", &req.name)?;
+    validate::non_empty("name", &req.name)?;
+    let name = req.name;
     let person_id = optional_id(req.person_id);
     let organization_id = optional_id(req.organization_id);
     if person_id.is_none() && organization_id.is_none() {
@@ -35,7 +36,7 @@ pub async fn create_lead(
     let person = match person_id {
         Some(uuid) => Some(
             store
-                .person(ws, &uuid)
+                .person(ws, &RecordKey::Uuid(uuid.clone()))
                 .await?
                 .ok_or_else(|| DomainError::not_found("peopleId", "person", &uuid))?,
         ),
@@ -44,7 +45,7 @@ pub async fn create_lead(
     let organization = match organization_id {
         Some(uuid) => Some(
             store
-                .organization(ws, &uuid)
+                .organization(ws, &RecordKey::Uuid(uuid.clone()))
                 .await?
                 .ok_or_else(|| DomainError::not_found("organizationId", "organization", &uuid))?,
         ),

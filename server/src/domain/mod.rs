@@ -5,6 +5,7 @@
 pub mod fields;
 pub mod leads;
 pub mod people;
+pub mod validate;
 
 use crate::store::{RecordId, StoreError};
 
@@ -56,6 +57,9 @@ impl From<StoreError> for DomainError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::DuplicateEmail { existing } => DomainError::DuplicateEmail { existing },
+            e @ StoreError::DuplicateOrganizationName { .. } => {
+                DomainError::invalid("name", e.to_string())
+            }
             StoreError::Internal(e) => DomainError::Internal(e),
         }
     }
@@ -65,12 +69,4 @@ impl From<StoreError> for DomainError {
 /// examples send `""` for an unset id).
 pub fn optional_id(id: Option<String>) -> Option<String> {
     id.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-/// A required human-readable name: present and not blank.
-pub fn required_name(field: &str, value: &str) -> Result<String, DomainError> {
-    if value.trim().is_empty() {
-        return Err(DomainError::invalid(field, "must not be empty"));
-    }
-    Ok(value.to_owned())
 }

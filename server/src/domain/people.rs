@@ -2,50 +2,80 @@
 //! BigChange's person.
 
 use super::fields::{self, FieldInput};
-use super::{optional_id, required_name, DomainError};
+use super::DomainError;
 use crate::auth::Principal;
-use crate::store::{Entity, NewPerson, PersonRecord, Store};
+use crate::store::{Entity, NewPerson, OrganizationTarget, PersonRecord, RecordKey, Store};
+
+/// The organization a request links the person to.
+#[derive(Clone, Debug)]
+pub enum OrganizationInput {
+    /// An existing organization of the workspace, named by the request field `field`.
+    Existing { field: &'static str, key: RecordKey },
+    /// The workspace's organization of this name, or a new one.
+    Named(String),
+}
 
 #[derive(Debug)]
 pub struct CreatePerson {
-    pub name: String,
-    /// The organization's uuid, as the request gave it.
-    pub organization_id: Option<String>,
-    pub memo: Option<String>,
+    /// The person as the family validated it. The domain fills in the workspace,
+    /// the organization and the custom values.
+    pub person: NewPerson,
+    pub organization: Option<OrganizationInput>,
     pub fields: Vec<FieldInput>,
 }
 
-/// Field names in errors are the request's own (`name`, `organizationId`, ...).
+#[derive(Debug)]
+pub struct CreatedPerson {
+    pub record: PersonRecord,
+    /// The custom values stored, by field key.
+    pub custom: Vec<(String, serde_json::Value)>,
+}
+
 pub async fn create_person(
     store: &dyn Store,
     who: &Principal,
     req: CreatePerson,
-) -> Result<PersonRecord, DomainError> {
+) -> Result<CreatedPerson, DomainError> {
     let ws = who.workspace.id;
-    let name = required_name("name", &req.name)?;
-    let organization_id = match optional_id(req.organization_id) {
-        Some(uuid) => Some(
-            store
-                .organization(ws, &uuid)
-                .await?
-                .ok_or_else(|| DomainError::not_found("organizationId", "organization", &uuid))?
-                .id,
-        ),
+    let mut person = req.person;
+    person.workspace_id = ws;
+    person.organization = match req.organization {
         None => None,
+        Some(OrganizationInput::Existing { field, key }) => Some(OrganizationTarget::Existing(
+            store
+                .organization(ws, &key)
+                .await?
+                .ok_or_else(|| DomainError::not_found(field, "organization", &key.to_string()))?,
+        )),
+        Some(OrganizationInput::Named(name)) => Some(OrganizationTarget::Named(name)),
     };
+
     let definitions = store.field_definitions(ws, Entity::Person).await?;
-    let fields = fields::resolve(&definitions, req.fields)?;
-    let person = store
-        .create_person(NewPerson {
-            workspace_id: ws,
-            organization_id,
-            name,
-            email: fields.email,
-            phone: fields.phone,
-            position: fields.position,
-            memo: req.memo,
-            custom: fields.custom,
+    let resolved = fields::resolve(&definitions, req.fields)?;
+    for (slot, value, what) in [
+        (&mut person.email, resolved.email, "e-mail"),
+        (&mut person.phone, resolved.phone, "phone"),
+        (&mut person.position, resolved.position, "position"),
+    ] {
+        if let Some(value) = value {
+            if slot.is_some() {
+                return Err(DomainError::invalid(
+                    what,
+                    "given twice: as a request field and as a data field",
+                ));
+            }
+            *slot = Some(value);
+        }
+    }
+    let custom = resolved
+        .custom
+        .iter()
+        .filter_map(|(id, value)| {
+            let def = definitions.iter().find(|d| d.id.id == *id)?;
+            Some((def.key.clone(), value.clone()))
         })
-        .await?;
-    Ok(person)
+        .collect();
+    person.custom = resolved.custom;
+    let record = store.create_person(person).await?;
+    Ok(CreatedPerson { record, custom })
 }

@@ -5,8 +5,9 @@ use crate::app::ServerContext;
 use crate::auth::{self, AuthError};
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue as DomainValue};
 use crate::domain::leads::{self, CreateLead};
-use crate::domain::people::{self, CreatePerson};
-use crate::domain::DomainError;
+use crate::domain::people::{self, CreatePerson, OrganizationInput};
+use crate::domain::{optional_id, validate, DomainError};
+use crate::store::{NewPerson, RecordKey};
 use dropshot::{ErrorStatusCode, HttpResponseCreated};
 use http::HeaderMap;
 
@@ -97,21 +98,28 @@ pub async fn create_people(
     body: CreatePeopleRequest,
 ) -> Result<HttpResponseCreated<CreatePeopleResponse>, SalesmapError> {
     let who = auth::authenticate(ctx.store.as_ref(), headers, None).await?;
+    validate::non_empty("name", &body.name)?;
     let attempted_name = body.name.clone();
     let request = CreatePerson {
-        name: body.name,
-        organization_id: body.organization_id,
-        memo: body.memo,
+        person: NewPerson {
+            name: body.name,
+            memo: body.memo,
+            ..Default::default()
+        },
+        organization: optional_id(body.organization_id).map(|uuid| OrganizationInput::Existing {
+            field: "organizationId",
+            key: RecordKey::Uuid(uuid),
+        }),
         fields: field_inputs(body.field_list)?,
     };
     match people::create_person(ctx.store.as_ref(), &who, request).await {
-        Ok(person) => Ok(HttpResponseCreated(CreatePeopleResponse {
+        Ok(created) => Ok(HttpResponseCreated(CreatePeopleResponse {
             success: true,
             data: CreatePeopleData {
                 people: PeopleSummary {
-                    id: person.id.uuid,
-                    name: person.name,
-                    created_at: person.created_at,
+                    id: created.record.id.uuid,
+                    name: created.record.name,
+                    created_at: created.record.created_at,
                 },
             },
         })),

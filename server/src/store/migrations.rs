@@ -4,7 +4,10 @@ use rusqlite::Connection;
 
 /// In order; entry N brings the schema to version N + 1. Never edit a released
 /// entry: add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_person_details.sql"),
+];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

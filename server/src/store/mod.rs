@@ -23,6 +23,10 @@ pub enum StoreError {
     DuplicateEmail {
         existing: RecordId,
     },
+    /// An organization of the workspace already has this name (case-insensitive).
+    DuplicateOrganizationName {
+        name: String,
+    },
     Internal(anyhow::Error),
 }
 
@@ -31,6 +35,12 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::DuplicateEmail { existing } => {
                 write!(f, "duplicate e-mail (existing person {})", existing.uuid)
+            }
+            StoreError::DuplicateOrganizationName { name } => {
+                write!(
+                    f,
+                    "an organization named {name:?} already exists in this workspace"
+                )
             }
             StoreError::Internal(e) => write!(f, "store: {e:#}"),
         }
@@ -178,15 +188,36 @@ pub const STANDARD_PERSON_FIELDS: &[(&str, &str, FieldType, Option<Builtin>)] = 
 /// A field value ready to store: JSON string, number or boolean.
 pub type CustomValues = Vec<(i64, serde_json::Value)>;
 
+/// Which organization a new person belongs to.
 #[derive(Clone, Debug)]
+pub enum OrganizationTarget {
+    /// One the domain already resolved in the workspace.
+    Existing(RecordId),
+    /// The workspace's organization of this name (case-insensitive), created if
+    /// there is none. Resolved inside the write, so concurrent creates naming one
+    /// new company make exactly one.
+    Named(String),
+}
+
+#[derive(Clone, Debug, Default)]
 pub struct NewPerson {
     pub workspace_id: i64,
-    pub organization_id: Option<i64>,
+    pub organization: Option<OrganizationTarget>,
+    /// The display name every family shows.
     pub name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub landline: Option<String>,
+    pub extension: Option<String>,
+    pub title: Option<String>,
     pub position: Option<String>,
+    pub department: Option<String>,
+    pub address: Option<String>,
     pub memo: Option<String>,
+    pub is_opted_out: bool,
     pub custom: CustomValues,
 }
 
@@ -194,7 +225,37 @@ pub struct NewPerson {
 pub struct PersonRecord {
     pub id: RecordId,
     pub name: String,
+    pub organization: Option<RecordId>,
     pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// How a request names a record: by uuid (SalesMap, Introzy) or integer id
+/// (BigChange).
+#[derive(Clone, Debug)]
+pub enum RecordKey {
+    Uuid(String),
+    Id(i64),
+}
+
+impl std::fmt::Display for RecordKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordKey::Uuid(u) => f.write_str(u),
+            RecordKey::Id(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// An organization as Introzy embeds it in a person.
+#[derive(Clone, Debug)]
+pub struct OrganizationDetails {
+    pub id: RecordId,
+    pub name: String,
+    pub industry: Option<String>,
+    pub website: Option<String>,
+    /// Custom field values by field key.
+    pub custom: Vec<(String, serde_json::Value)>,
 }
 
 #[derive(Clone, Debug)]
@@ -282,8 +343,17 @@ pub trait Store: Send + Sync + 'static {
         workspace_id: i64,
         entity: Entity,
     ) -> StoreResult<Vec<FieldDefinition>>;
-    async fn organization(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>>;
-    async fn person(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>>;
+    async fn organization(
+        &self,
+        workspace_id: i64,
+        key: &RecordKey,
+    ) -> StoreResult<Option<RecordId>>;
+    async fn organization_details(
+        &self,
+        workspace_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<OrganizationDetails>>;
+    async fn person(&self, workspace_id: i64, key: &RecordKey) -> StoreResult<Option<RecordId>>;
     async fn pipeline(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<PipelineRecord>>;
 
     async fn create_person(&self, person: NewPerson) -> StoreResult<PersonRecord>;

@@ -221,6 +221,85 @@ fn insert_custom_values(
     Ok(())
 }
 
+/// A record of `table` in the workspace, by uuid or integer id. `table` is one of
+/// our own table names, never input.
+fn lookup(
+    conn: &Connection,
+    table: &'static str,
+    workspace_id: i64,
+    key: &RecordKey,
+) -> rusqlite::Result<Option<RecordId>> {
+    match key {
+        RecordKey::Uuid(uuid) => conn
+            .prepare_cached(&format!(
+                "SELECT id FROM {table} WHERE uuid = ?1 AND workspace_id = ?2"
+            ))?
+            .query_row(params![uuid, workspace_id], |r| r.get(0))
+            .optional()
+            .map(|id| {
+                id.map(|id| RecordId {
+                    id,
+                    uuid: uuid.clone(),
+                })
+            }),
+        RecordKey::Id(id) => conn
+            .prepare_cached(&format!(
+                "SELECT uuid FROM {table} WHERE id = ?1 AND workspace_id = ?2"
+            ))?
+            .query_row(params![id, workspace_id], |r| r.get(0))
+            .optional()
+            .map(|uuid| uuid.map(|uuid| RecordId { id: *id, uuid })),
+    }
+}
+
+/// The workspace's organization named `name` (case-insensitive), created if
+/// missing. Runs inside the writer, so it cannot race another create.
+fn find_or_create_organization(
+    conn: &Connection,
+    workspace_id: i64,
+    name: &str,
+    now: &str,
+) -> rusqlite::Result<RecordId> {
+    let norm = normalize(name);
+    conn.prepare_cached(
+        "INSERT INTO organizations (uuid, workspace_id, name, name_norm, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         ON CONFLICT (workspace_id, name_norm) DO NOTHING",
+    )?
+    .execute(params![new_uuid(), workspace_id, name.trim(), norm, now])?;
+    conn.prepare_cached(
+        "SELECT id, uuid FROM organizations WHERE workspace_id = ?1 AND name_norm = ?2",
+    )?
+    .query_row(params![workspace_id, norm], |r| {
+        Ok(RecordId {
+            id: r.get(0)?,
+            uuid: r.get(1)?,
+        })
+    })
+}
+
+/// A record's custom field values, by field key.
+fn custom_values(
+    conn: &Connection,
+    entity: Entity,
+    record_id: i64,
+) -> rusqlite::Result<Vec<(String, serde_json::Value)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.key, v.value FROM field_values v
+         JOIN field_definitions d ON d.id = v.definition_id
+         WHERE v.record_id = ?1 AND d.entity = ?2 ORDER BY d.id",
+    )?;
+    let rows = stmt.query_map(params![record_id, entity.as_str()], |r| {
+        let key: String = r.get(0)?;
+        let value: String = r.get(1)?;
+        let value = serde_json::from_str(&value).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
+        })?;
+        Ok((key, value))
+    })?;
+    rows.collect()
+}
+
 fn field_definition_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FieldDefinition> {
     let entity: String = row.get(2)?;
     let field_type: String = row.get(5)?;
@@ -347,28 +426,50 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn organization(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>> {
-        let uuid = uuid.to_owned();
+    async fn organization(
+        &self,
+        workspace_id: i64,
+        key: &RecordKey,
+    ) -> StoreResult<Option<RecordId>> {
+        let key = key.clone();
+        self.read(move |conn| lookup(conn, "organizations", workspace_id, &key))
+            .await
+    }
+
+    async fn organization_details(
+        &self,
+        workspace_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<OrganizationDetails>> {
         self.read(move |conn| {
-            conn.prepare_cached(
-                "SELECT id FROM organizations WHERE uuid = ?1 AND workspace_id = ?2",
-            )?
-            .query_row(params![uuid, workspace_id], |r| r.get(0))
-            .optional()
-            .map(|id| id.map(|id| RecordId { id, uuid }))
+            let Some((uuid, name, industry, website)) = conn
+                .prepare_cached(
+                    "SELECT uuid, name, industry, website FROM organizations
+                     WHERE id = ?1 AND workspace_id = ?2",
+                )?
+                .query_row(params![id, workspace_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let custom = custom_values(conn, Entity::Organization, id)?;
+            Ok(Some(OrganizationDetails {
+                id: RecordId { id, uuid },
+                name,
+                industry,
+                website,
+                custom,
+            }))
         })
         .await
     }
 
-    async fn person(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<RecordId>> {
-        let uuid = uuid.to_owned();
-        self.read(move |conn| {
-            conn.prepare_cached("SELECT id FROM people WHERE uuid = ?1 AND workspace_id = ?2")?
-                .query_row(params![uuid, workspace_id], |r| r.get(0))
-                .optional()
-                .map(|id| id.map(|id| RecordId { id, uuid }))
-        })
-        .await
+    async fn person(&self, workspace_id: i64, key: &RecordKey) -> StoreResult<Option<RecordId>> {
+        let key = key.clone();
+        self.read(move |conn| lookup(conn, "people", workspace_id, &key))
+            .await
     }
 
     async fn pipeline(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<PipelineRecord>> {
@@ -413,23 +514,41 @@ impl Store for SqliteStore {
             let uuid = new_uuid();
             let now = Timestamp::now();
             let now_s = now.to_rfc3339_millis();
+            let organization = match &p.organization {
+                None => None,
+                Some(OrganizationTarget::Existing(id)) => Some(id.clone()),
+                Some(OrganizationTarget::Named(name)) => {
+                    Some(find_or_create_organization(conn, p.workspace_id, name, &now_s)?)
+                }
+            };
             let email_norm = p.email.as_deref().map(normalize).filter(|e| !e.is_empty());
             let inserted = conn
                 .prepare_cached(
-                    "INSERT INTO people (uuid, workspace_id, organization_id, name, email, email_norm,
-                                         phone, position, memo, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                    "INSERT INTO people (uuid, workspace_id, organization_id, name, first_name,
+                         last_name, email, email_norm, phone, mobile, landline, extension, title,
+                         position, department, address, memo, is_opted_out, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17, ?18, ?19, ?19)",
                 )?
                 .execute(params![
                     uuid,
                     p.workspace_id,
-                    p.organization_id,
+                    organization.as_ref().map(|o| o.id),
                     p.name,
+                    p.first_name,
+                    p.last_name,
                     p.email,
                     email_norm,
                     p.phone,
+                    p.mobile,
+                    p.landline,
+                    p.extension,
+                    p.title,
                     p.position,
+                    p.department,
+                    p.address,
                     p.memo,
+                    p.is_opted_out,
                     now_s
                 ]);
             match inserted {
@@ -454,7 +573,9 @@ impl Store for SqliteStore {
             Ok(PersonRecord {
                 id: RecordId { id, uuid },
                 name: p.name,
+                organization,
                 created_at: now,
+                updated_at: now,
             })
         })
         .await
@@ -587,7 +708,14 @@ impl Store for SqliteStore {
                 "INSERT INTO organizations (uuid, workspace_id, name, name_norm, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
                 params![uuid, workspace_id, name, normalize(&name), now],
-            )?;
+            )
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::DuplicateOrganizationName { name: name.clone() }
+                } else {
+                    e.into()
+                }
+            })?;
             Ok(OrganizationRecord {
                 id: RecordId {
                     id: conn.last_insert_rowid(),

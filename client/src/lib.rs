@@ -17,6 +17,8 @@
 // Generated code is formatted by prettyplease in `cargo xtask generate`; rustfmt
 // must not reformat it, or `cargo xtask generate --check` would see it as stale.
 #[rustfmt::skip]
+pub mod introzy;
+#[rustfmt::skip]
 pub mod salesmap;
 
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
@@ -55,6 +57,13 @@ impl std::fmt::Display for BearerError {
 }
 
 impl std::error::Error for BearerError {}
+
+impl introzy::Client {
+    /// An Introzy client for `baseurl` that authenticates with `token`.
+    pub fn with_token(baseurl: &str, token: &str) -> Result<Self, BearerError> {
+        Ok(Self::new_with_client(baseurl, bearer_http_client(token)?))
+    }
+}
 
 impl salesmap::Client {
     /// A SalesMap client for `baseurl` that authenticates with `token`.

@@ -1,7 +1,7 @@
 //! Wiring: the server context, the trait implementation that routes each endpoint
 //! to its family, and starting the HTTP server.
 
-use crate::api::{self, salesmap, CrmApi, DocumentPath};
+use crate::api::{self, introzy, salesmap, CrmApi, DocumentPath};
 use crate::families;
 use crate::store::Store;
 use dropshot::{
@@ -58,6 +58,18 @@ impl CrmApi for CrmServer {
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError> {
         families::salesmap::create_lead(rqctx.context(), rqctx.request.headers(), body.into_inner())
             .await
+    }
+
+    async fn introzy_create_person(
+        rqctx: RequestContext<ServerContext>,
+        body: TypedBody<introzy::CreatePersonRequest>,
+    ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError> {
+        families::introzy::create_person(
+            rqctx.context(),
+            rqctx.request.headers(),
+            body.into_inner(),
+        )
+        .await
     }
 
     async fn openapi_document(

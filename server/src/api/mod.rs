@@ -5,6 +5,8 @@
 //! Each endpoint is tagged with its family; the tag names its YAML document
 //! (`salesmap` → `openapi/salesmap.yaml`).
 
+pub mod envelope;
+pub mod introzy;
 pub mod salesmap;
 
 use dropshot::{Body, HttpError, HttpResponseCreated, Path, RequestContext, TypedBody};
@@ -36,6 +38,17 @@ pub trait CrmApi {
         rqctx: RequestContext<Self::Context>,
         body: TypedBody<salesmap::CreateLeadRequest>,
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError>;
+
+    /// Introzy: create a person.
+    #[endpoint {
+        method = POST,
+        path = "/api/people",
+        tags = ["introzy"],
+    }]
+    async fn introzy_create_person(
+        rqctx: RequestContext<Self::Context>,
+        body: TypedBody<introzy::CreatePersonRequest>,
+    ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError>;
 
     /// The hand-written OpenAPI documents, served exactly as they are in `openapi/`.
     #[endpoint {
@@ -80,4 +93,4 @@ pub struct DocumentFacts {
 }
 
 /// Every family's document.
-pub const DOCUMENTS: &[DocumentFacts] = &[salesmap::DOCUMENT];
+pub const DOCUMENTS: &[DocumentFacts] = &[salesmap::DOCUMENT, introzy::DOCUMENT];

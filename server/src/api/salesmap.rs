@@ -3,7 +3,7 @@
 
 use super::{DocumentFacts, OperationFacts};
 use crate::time::Timestamp;
-use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
+use dropshot::ErrorStatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -146,6 +146,23 @@ pub struct SalesmapError {
     pub data: Option<DuplicatePeople>,
 }
 
+impl super::envelope::ErrorEnvelope for SalesmapError {
+    fn with_message(status: ErrorStatusCode, message: String) -> Self {
+        SalesmapError::new(status, message)
+    }
+
+    /// Without the attempted name; `create_people` answers with it instead.
+    fn duplicate_email(existing: &crate::store::RecordId) -> Self {
+        SalesmapError::new(
+            ErrorStatusCode::BAD_REQUEST,
+            format!(
+                "a person with this e-mail already exists ({})",
+                existing.uuid
+            ),
+        )
+    }
+}
+
 impl SalesmapError {
     pub fn new(status: ErrorStatusCode, message: impl Into<String>) -> Self {
         SalesmapError {
@@ -158,27 +175,4 @@ impl SalesmapError {
     }
 }
 
-impl std::fmt::Display for SalesmapError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl HttpResponseError for SalesmapError {
-    fn status_code(&self) -> ErrorStatusCode {
-        self.status
-    }
-}
-
-/// Dropshot's own errors (bad JSON, wrong content type, body too large) in
-/// SalesMap's envelope.
-impl From<HttpError> for SalesmapError {
-    fn from(e: HttpError) -> Self {
-        let message = if e.status_code.is_server_error() {
-            "internal server error".to_owned()
-        } else {
-            e.external_message
-        };
-        SalesmapError::new(e.status_code, message)
-    }
-}
+super::envelope::error_envelope!(SalesmapError);

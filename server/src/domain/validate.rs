@@ -18,16 +18,24 @@ pub fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), Do
     if n < min {
         return Err(DomainError::invalid(
             field,
-            format!("must be at least {min} characters long (got {n})"),
+            format!("must be at least {min} {} long (got {n})", characters(min)),
         ));
     }
     if n > max {
         return Err(DomainError::invalid(
             field,
-            format!("must be at most {max} characters long (got {n})"),
+            format!("must be at most {max} {} long (got {n})", characters(max)),
         ));
     }
     Ok(())
+}
+
+fn characters(n: usize) -> &'static str {
+    if n == 1 {
+        "character"
+    } else {
+        "characters"
+    }
 }
 
 /// `length` for an optional field.

@@ -2,7 +2,7 @@
 
 use crate::api::salesmap::*;
 use crate::app::ServerContext;
-use crate::auth::{self, AuthError};
+use crate::auth;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue as DomainValue};
 use crate::domain::leads::{self, CreateLead};
 use crate::domain::people::{self, CreatePerson, OrganizationInput};
@@ -13,47 +13,6 @@ use http::HeaderMap;
 
 /// The reason SalesMap gives for a duplicate e-mail; clients match on this text.
 pub const DUPLICATE_EMAIL_REASON: &str = "동일한 이메일을 가진 고객이 존재합니다.";
-
-impl From<AuthError> for SalesmapError {
-    fn from(e: AuthError) -> Self {
-        let status = match &e {
-            AuthError::Store(_) => {
-                tracing::error!(error = %e, "authentication failed");
-                return SalesmapError::new(
-                    ErrorStatusCode::INTERNAL_SERVER_ERROR,
-                    "internal server error",
-                );
-            }
-            e if e.is_forbidden() => ErrorStatusCode::FORBIDDEN,
-            _ => ErrorStatusCode::UNAUTHORIZED,
-        };
-        SalesmapError::new(status, e.to_string())
-    }
-}
-
-impl From<DomainError> for SalesmapError {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::Invalid { .. } => {
-                SalesmapError::new(ErrorStatusCode::BAD_REQUEST, e.to_string())
-            }
-            DomainError::NotFound { .. } => {
-                SalesmapError::new(ErrorStatusCode::NOT_FOUND, e.to_string())
-            }
-            // Callers with the attempted name use `duplicate_email` instead.
-            DomainError::DuplicateEmail { .. } => {
-                SalesmapError::new(ErrorStatusCode::BAD_REQUEST, e.to_string())
-            }
-            DomainError::Internal(err) => {
-                tracing::error!(error = %format!("{err:#}"), "salesmap request failed");
-                SalesmapError::new(
-                    ErrorStatusCode::INTERNAL_SERVER_ERROR,
-                    "internal server error",
-                )
-            }
-        }
-    }
-}
 
 /// `fieldList` entries as domain field inputs. Exactly one value key must be set.
 fn field_inputs(list: Option<Vec<FieldValue>>) -> Result<Vec<FieldInput>, SalesmapError> {

@@ -1,0 +1,138 @@
+//! Introzy's wire types (`openapi/introzy.yaml`): `POST /api/people`.
+
+use super::{DocumentFacts, OperationFacts};
+use crate::time::Timestamp;
+use dropshot::ErrorStatusCode;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub const DOCUMENT: DocumentFacts = DocumentFacts {
+    name: "introzy",
+    security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
+    operations: &[OperationFacts {
+        operation_id: "introzy_create_person",
+        error_statuses: &[400, 401, 404, 409, 500],
+        error_media_type: "application/json",
+        security: &[("bearerAuth", &[])],
+    }],
+};
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePersonRequest {
+    #[schemars(email)]
+    pub email: String,
+    #[schemars(length(min = 1, max = 100))]
+    pub first_name: String,
+    #[schemars(length(max = 100))]
+    pub last_name: Option<String>,
+    #[schemars(length(max = 50))]
+    pub phone_number: Option<String>,
+    #[schemars(length(max = 500))]
+    pub address: Option<String>,
+    /// Link to existing company.
+    // A string on the wire: Introzy's own example sends "" for "no company".
+    #[schemars(with = "Option<uuid::Uuid>")]
+    pub company_id: Option<String>,
+    /// Auto-create company with this name (ignored if companyId provided).
+    #[schemars(length(max = 200))]
+    pub company_name: Option<String>,
+    /// Custom field values keyed by field key (e.g. cf_favorite_color); a string,
+    /// number, boolean or null.
+    pub custom_fields: Option<Map<String, Value>>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Company {
+    #[schemars(with = "uuid::Uuid")]
+    pub id: String,
+    pub name: String,
+    pub industry: Option<String>,
+    pub website: Option<String>,
+    /// The company's custom field values, by field key.
+    pub custom_fields: Map<String, Value>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    #[schemars(with = "uuid::Uuid")]
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub address: Option<String>,
+    /// Always null; crm does not geocode.
+    pub latitude: Option<f64>,
+    /// Always null; crm does not geocode.
+    pub longitude: Option<f64>,
+    #[schemars(with = "Option<uuid::Uuid>")]
+    pub company_id: Option<String>,
+    pub is_connector: bool,
+    pub is_solution_provider: bool,
+    pub is_full_user: bool,
+    /// The person's custom field values, by field key.
+    pub custom_fields: Map<String, Value>,
+    /// The linked company, embedded.
+    pub company: Option<Company>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreatePersonResponse {
+    /// Always `true`.
+    pub success: bool,
+    pub data: Person,
+    /// Always `Person created successfully`.
+    pub message: String,
+}
+
+/// Introzy's error envelope: `{"success": false, "message": ...}`, plus
+/// `existingId` on a 409.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "Error")]
+pub struct IntrozyError {
+    #[serde(skip)]
+    pub status: ErrorStatusCode,
+    pub success: bool,
+    pub message: String,
+    // Absent rather than null when unset (see SalesmapError).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "uuid::Uuid")]
+    pub existing_id: Option<String>,
+}
+
+impl super::envelope::ErrorEnvelope for IntrozyError {
+    fn with_message(status: ErrorStatusCode, message: String) -> Self {
+        IntrozyError::new(status, message)
+    }
+
+    /// As HubSpot answers a duplicate contact: 409 with the existing id.
+    fn duplicate_email(existing: &crate::store::RecordId) -> Self {
+        IntrozyError {
+            existing_id: Some(existing.uuid.clone()),
+            ..IntrozyError::new(
+                ErrorStatusCode::CONFLICT,
+                format!("Person already exists. Existing ID: {}", existing.uuid),
+            )
+        }
+    }
+}
+
+impl IntrozyError {
+    pub fn new(status: ErrorStatusCode, message: impl Into<String>) -> Self {
+        IntrozyError {
+            status,
+            success: false,
+            message: message.into(),
+            existing_id: None,
+        }
+    }
+}
+
+super::envelope::error_envelope!(IntrozyError);

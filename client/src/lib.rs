@@ -17,9 +17,13 @@
 // Generated code is formatted by prettyplease in `cargo xtask generate`; rustfmt
 // must not reformat it, or `cargo xtask generate --check` would see it as stale.
 #[rustfmt::skip]
+pub mod bigchange;
+#[rustfmt::skip]
 pub mod introzy;
 #[rustfmt::skip]
 pub mod salesmap;
+
+pub mod problem;
 
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use std::time::Duration;
@@ -57,6 +61,14 @@ impl std::fmt::Display for BearerError {
 }
 
 impl std::error::Error for BearerError {}
+
+impl bigchange::Client {
+    /// A BigChange client for `baseurl` that authenticates with `token` (which must
+    /// carry the scope `contacts:persons:write`).
+    pub fn with_token(baseurl: &str, token: &str) -> Result<Self, BearerError> {
+        Ok(Self::new_with_client(baseurl, bearer_http_client(token)?))
+    }
+}
 
 impl introzy::Client {
     /// An Introzy client for `baseurl` that authenticates with `token`.

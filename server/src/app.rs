@@ -1,12 +1,13 @@
 //! Wiring: the server context, the trait implementation that routes each endpoint
 //! to its family, and starting the HTTP server.
 
-use crate::api::{self, introzy, salesmap, CrmApi, DocumentPath};
+use crate::api::{self, bigchange, introzy, salesmap, CrmApi, DocumentPath};
+use crate::extract::{Lenient, LenientShared};
 use crate::families;
 use crate::store::Store;
 use dropshot::{
-    Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HttpError, HttpResponseCreated,
-    HttpServer, Path, RequestContext, ServerBuilder, TypedBody,
+    Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, Header, HttpError,
+    HttpResponseCreated, HttpServer, Path, RequestContext, ServerBuilder, TypedBody,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -70,6 +71,22 @@ impl CrmApi for CrmServer {
             body.into_inner(),
         )
         .await
+    }
+
+    async fn bigchange_create_person(
+        rqctx: RequestContext<ServerContext>,
+        customer: LenientShared<Header<bigchange::CustomerIdHeader>>,
+        body: Lenient<TypedBody<bigchange::CreatePersonModel>>,
+    ) -> Result<
+        bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
+        bigchange::Problem,
+    > {
+        let request = families::bigchange::Request {
+            ctx: rqctx.context(),
+            headers: rqctx.request.headers(),
+            path: rqctx.request.uri().path(),
+        };
+        Ok(families::bigchange::create_person(request, customer.0, body.0).await)
     }
 
     async fn openapi_document(

@@ -129,8 +129,10 @@ fn apply(op: &mut Value, facts: &OperationFacts, components: &Value) -> anyhow::
         .iter()
         .map(|(scheme, scopes)| json!({ *scheme: scopes }))
         .collect();
-    op.as_object_mut()
-        .expect("operation is an object")
-        .insert("security".into(), Value::Array(security));
+    let op = op.as_object_mut().expect("operation is an object");
+    op.insert("security".into(), Value::Array(security));
+    if !facts.required_scopes.is_empty() {
+        op.insert("x-required-scopes".into(), json!(facts.required_scopes));
+    }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod contract;
 pub mod domain;
+pub mod extract;
 mod families;
 pub mod store;
 pub mod time;

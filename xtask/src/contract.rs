@@ -2,7 +2,8 @@
 //! and the document the server emits (dropshot's output completed with the facts
 //! declared beside the handlers; see `crm_server::contract`).
 //!
-//! Compared per operation: path, method, operationId, parameters, security, request
+//! Compared per operation: path, method, operationId, parameters, security (with the
+//! `x-required-scopes` extension), request
 //! media types and schemas, response statuses, media types and schemas. Schemas are
 //! compared with `$ref`s resolved and `required` as a set: type, format, lengths,
 //! pattern, bounds, enum, nullable, items, properties and additionalProperties.
@@ -349,6 +350,22 @@ impl<'a> Compare<'a> {
         };
         let (y, s) = (effective(self.yaml, y_op), effective(self.server, s_op));
         self.differs("security", "security", Some(&y), Some(&s));
+        let scopes = |op: &Value| {
+            let set: BTreeSet<String> = op
+                .get("x-required-scopes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect();
+            Value::from(set.into_iter().collect::<Vec<_>>())
+        };
+        self.differs(
+            "x-required-scopes",
+            "scopes",
+            Some(&scopes(y_op)),
+            Some(&scopes(s_op)),
+        );
         // The schemes each requirement names must be defined alike.
         for requirement in y.as_array().into_iter().flatten() {
             for scheme in requirement.as_object().into_iter().flat_map(|o| o.keys()) {

@@ -278,3 +278,76 @@ fn a_known_gap_covers_exactly_its_difference() {
     assert!(report.passed(), "{report:?}");
     assert_eq!(report.known.len(), 1);
 }
+
+fn bigchange_after(mutate: impl FnOnce(&mut Value)) -> Vec<String> {
+    let mut doc = yaml("bigchange");
+    mutate(&mut doc);
+    contract::compare(&doc, &server("bigchange"))
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn unmutated_introzy_and_bigchange_have_no_differences() {
+    assert_eq!(bigchange_after(|_| {}), Vec::<String>::new());
+    assert_eq!(
+        contract::compare(&yaml("introzy"), &server("introzy")),
+        Vec::<contract::Difference>::new()
+    );
+}
+
+#[test]
+fn catches_header_parameter_drift() {
+    let lines = bigchange_after(|d| {
+        let param = d
+            .pointer_mut("/paths/~1v1~1contacts~1persons/post/parameters/0")
+            .unwrap();
+        param["required"] = json!(false);
+        param["schema"]["format"] = json!("int32");
+    });
+    assert_reports(
+        &lines,
+        "POST /v1/contacts/persons parameter.header.Customer-Id: required false in YAML, true in server",
+    );
+    assert_reports(
+        &lines,
+        "POST /v1/contacts/persons parameter.header.Customer-Id: format int32 in YAML, int64 in server",
+    );
+    let dropped = bigchange_after(|d| {
+        d.pointer_mut("/paths/~1v1~1contacts~1persons/post")
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove("parameters");
+    });
+    assert_reports(
+        &dropped,
+        "POST /v1/contacts/persons parameter.header.Customer-Id: parameter in server, not in YAML",
+    );
+}
+
+#[test]
+fn catches_problem_media_type_and_scope_drift() {
+    let lines = bigchange_after(|d| {
+        let op = d
+            .pointer_mut("/paths/~1v1~1contacts~1persons/post")
+            .unwrap();
+        op["x-required-scopes"] = json!(["contacts:persons:read"]);
+        let content = op["responses"]["422"]["content"].as_object_mut().unwrap();
+        let problem = content.remove("application/problem+json").unwrap();
+        content.insert("application/json".into(), problem);
+    });
+    assert_reports(
+        &lines,
+        r#"POST /v1/contacts/persons x-required-scopes: scopes ["contacts:persons:read"] in YAML, ["contacts:persons:write"] in server"#,
+    );
+    assert_reports(
+        &lines,
+        "POST /v1/contacts/persons response.422: media type application/json in YAML, not in server",
+    );
+    assert_reports(
+        &lines,
+        "POST /v1/contacts/persons response.422: media type application/problem+json in server, not in YAML",
+    );
+}

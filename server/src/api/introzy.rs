@@ -15,6 +15,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
         error_statuses: &[400, 401, 404, 409, 500],
         error_media_type: "application/json",
         security: &[("bearerAuth", &[])],
+        required_scopes: &[],
     }],
 };
 

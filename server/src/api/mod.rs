@@ -5,11 +5,13 @@
 //! Each endpoint is tagged with its family; the tag names its YAML document
 //! (`salesmap` → `openapi/salesmap.yaml`).
 
+pub mod bigchange;
 pub mod envelope;
 pub mod introzy;
 pub mod salesmap;
 
-use dropshot::{Body, HttpError, HttpResponseCreated, Path, RequestContext, TypedBody};
+use crate::extract::{Lenient, LenientShared};
+use dropshot::{Body, Header, HttpError, HttpResponseCreated, Path, RequestContext, TypedBody};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -50,6 +52,23 @@ pub trait CrmApi {
         body: TypedBody<introzy::CreatePersonRequest>,
     ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError>;
 
+    /// BigChange: create a person (scope `contacts:persons:write`).
+    ///
+    /// Inputs are taken leniently so that every failure answers as problem details.
+    #[endpoint {
+        method = POST,
+        path = "/v1/contacts/persons",
+        tags = ["bigchange"],
+    }]
+    async fn bigchange_create_person(
+        rqctx: RequestContext<Self::Context>,
+        customer: LenientShared<Header<bigchange::CustomerIdHeader>>,
+        body: Lenient<TypedBody<bigchange::CreatePersonModel>>,
+    ) -> Result<
+        bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
+        bigchange::Problem,
+    >;
+
     /// The hand-written OpenAPI documents, served exactly as they are in `openapi/`.
     #[endpoint {
         method = GET,
@@ -80,6 +99,9 @@ pub struct OperationFacts {
     pub error_media_type: &'static str,
     /// Security requirements: (scheme name, scopes).
     pub security: &'static [(&'static str, &'static [&'static str])],
+    /// The token scopes the operation requires, emitted as `x-required-scopes`
+    /// (OpenAPI 3.0 lets only OAuth2 schemes list scopes; ours are bearer tokens).
+    pub required_scopes: &'static [&'static str],
 }
 
 /// What a family's document declares once, beside its operations.
@@ -93,4 +115,5 @@ pub struct DocumentFacts {
 }
 
 /// Every family's document.
-pub const DOCUMENTS: &[DocumentFacts] = &[salesmap::DOCUMENT, introzy::DOCUMENT];
+pub const DOCUMENTS: &[DocumentFacts] =
+    &[salesmap::DOCUMENT, introzy::DOCUMENT, bigchange::DOCUMENT];

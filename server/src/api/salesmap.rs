@@ -16,12 +16,14 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
             error_statuses: &[400, 401, 404, 500],
             error_media_type: "application/json",
             security: &[("bearerAuth", &[])],
+            required_scopes: &[],
         },
         OperationFacts {
             operation_id: "salesmap_create_lead",
             error_statuses: &[400, 401, 404, 500],
             error_media_type: "application/json",
             security: &[("bearerAuth", &[])],
+            required_scopes: &[],
         },
     ],
 };

@@ -26,6 +26,9 @@ pub enum FieldValue {
     /// A string from a loosely typed family (Introzy, BigChange): it may fill a
     /// text, select or date field.
     Untyped(String),
+    /// Any value in its text form, read by the field's type (BigChange sends every
+    /// custom value as a string): "50000" fills a number field, "true" a boolean.
+    Lexical(String),
     /// Explicitly no value.
     Null,
 }
@@ -37,7 +40,7 @@ impl FieldValue {
             FieldValue::Number(_) => "number",
             FieldValue::Boolean(_) => "boolean",
             FieldValue::Date(_) => "date",
-            FieldValue::Untyped(_) => "string",
+            FieldValue::Untyped(_) | FieldValue::Lexical(_) => "string",
             FieldValue::Null => "null",
         }
     }
@@ -140,8 +143,14 @@ fn check_value(def: &FieldDefinition, input: &FieldInput) -> Result<Option<Value
     };
     let value = match (&input.value, def.field_type) {
         (FieldValue::Null, _) => return Ok(None),
-        (FieldValue::Text(s) | FieldValue::Untyped(s), FieldType::Text) => Value::from(s.as_str()),
-        (FieldValue::Text(s) | FieldValue::Untyped(s), FieldType::Select) => {
+        (
+            FieldValue::Text(s) | FieldValue::Untyped(s) | FieldValue::Lexical(s),
+            FieldType::Text,
+        ) => Value::from(s.as_str()),
+        (
+            FieldValue::Text(s) | FieldValue::Untyped(s) | FieldValue::Lexical(s),
+            FieldType::Select,
+        ) => {
             if !def.options.iter().any(|o| o == s) {
                 return Err(DomainError::invalid(
                     &input.path,
@@ -158,9 +167,40 @@ fn check_value(def: &FieldDefinition, input: &FieldInput) -> Result<Option<Value
             .map(Value::Number)
             .ok_or_else(mismatch)?,
         (FieldValue::Boolean(b), FieldType::Boolean) => Value::from(*b),
-        (FieldValue::Date(s) | FieldValue::Untyped(s), FieldType::Date) => {
-            Value::from(check_date(def, input, s)?)
+        (FieldValue::Lexical(s), FieldType::Number) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    &input.path,
+                    format!(
+                        "field '{}' is a number field; '{s}' is not a number",
+                        def.name
+                    ),
+                )
+            })?,
+        (FieldValue::Lexical(s), FieldType::Boolean) => {
+            match s.trim().to_ascii_lowercase().as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => {
+                    return Err(DomainError::invalid(
+                        &input.path,
+                        format!(
+                            "field '{}' is a boolean field; '{s}' is not true or false",
+                            def.name
+                        ),
+                    ))
+                }
+            }
         }
+        (
+            FieldValue::Date(s) | FieldValue::Untyped(s) | FieldValue::Lexical(s),
+            FieldType::Date,
+        ) => Value::from(check_date(def, input, s)?),
         _ => return Err(mismatch()),
     };
     Ok(Some(value))

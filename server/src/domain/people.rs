@@ -9,8 +9,13 @@ use crate::store::{Entity, NewPerson, OrganizationTarget, PersonRecord, RecordKe
 /// The organization a request links the person to.
 #[derive(Clone, Debug)]
 pub enum OrganizationInput {
-    /// An existing organization of the workspace, named by the request field `field`.
-    Existing { field: &'static str, key: RecordKey },
+    /// An existing organization of the workspace, named by the request field
+    /// `field`; `noun` is what the family calls an organization in errors.
+    Existing {
+        field: &'static str,
+        noun: &'static str,
+        key: RecordKey,
+    },
     /// The workspace's organization of this name, or a new one.
     Named(String),
 }
@@ -41,12 +46,14 @@ pub async fn create_person(
     person.workspace_id = ws;
     person.organization = match req.organization {
         None => None,
-        Some(OrganizationInput::Existing { field, key }) => Some(OrganizationTarget::Existing(
-            store
-                .organization(ws, &key)
-                .await?
-                .ok_or_else(|| DomainError::not_found(field, "organization", &key.to_string()))?,
-        )),
+        Some(OrganizationInput::Existing { field, noun, key }) => {
+            Some(OrganizationTarget::Existing(
+                store
+                    .organization(ws, &key)
+                    .await?
+                    .ok_or_else(|| DomainError::not_found(field, noun, &key.to_string()))?,
+            ))
+        }
         Some(OrganizationInput::Named(name)) => Some(OrganizationTarget::Named(name)),
     };
 

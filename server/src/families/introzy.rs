@@ -73,6 +73,7 @@ pub async fn create_person(
             validate::uuid("companyId", &id)?;
             Some(OrganizationInput::Existing {
                 field: "companyId",
+                noun: "company",
                 key: RecordKey::Uuid(id),
             })
         }

@@ -67,6 +67,7 @@ pub async fn create_people(
         },
         organization: optional_id(body.organization_id).map(|uuid| OrganizationInput::Existing {
             field: "organizationId",
+            noun: "organization",
             key: RecordKey::Uuid(uuid),
         }),
         fields: field_inputs(body.field_list)?,

@@ -1,0 +1,161 @@
+//! BigChange: create a person in the contacts API. Every failure is an RFC 7807
+//! problem (`application/problem+json`); validation failures are 422 with
+//! per-field messages.
+
+use crate::api::bigchange::*;
+use crate::api::envelope::{auth_failure, INTERNAL_MESSAGE};
+use crate::app::ServerContext;
+use crate::auth;
+use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
+use crate::domain::people::{self, CreatePerson, OrganizationInput};
+use crate::domain::{validate, DomainError};
+use crate::store::{NewPerson, RecordKey};
+use dropshot::{ErrorStatusCode, Header, HttpError, HttpResponseCreated, TypedBody};
+use http::HeaderMap;
+use std::collections::BTreeMap;
+
+type Answer = ProblemOr<HttpResponseCreated<CreatedRecord>>;
+
+/// What the request was, for answers: the path is every problem's `instance`.
+pub struct Request<'a> {
+    pub ctx: &'a ServerContext,
+    pub headers: &'a HeaderMap,
+    pub path: &'a str,
+}
+
+fn problem(req: &Request<'_>, status: ErrorStatusCode, detail: impl Into<String>) -> Answer {
+    ProblemOr::Problem(ProblemDetails::new(status, req.path, detail))
+}
+
+fn domain_problem(req: &Request<'_>, e: DomainError) -> Answer {
+    let field_error = |field: String, message: String| {
+        ProblemOr::Problem(ProblemDetails::validation(
+            req.path,
+            BTreeMap::from([(field, vec![message])]),
+        ))
+    };
+    match e {
+        DomainError::Invalid { field, message } | DomainError::NotFound { field, message } => {
+            field_error(field, message)
+        }
+        DomainError::DuplicateEmail { existing } => field_error(
+            "email".into(),
+            format!(
+                "a person with this e-mail already exists ({})",
+                existing.uuid
+            ),
+        ),
+        DomainError::Internal(err) => {
+            tracing::error!(error = %format!("{err:#}"), "bigchange request failed");
+            problem(
+                req,
+                ErrorStatusCode::INTERNAL_SERVER_ERROR,
+                INTERNAL_MESSAGE,
+            )
+        }
+    }
+}
+
+/// The checks that produce 422: all of them at once, by field.
+fn validate(body: &CreatePersonModel) -> BTreeMap<String, Vec<String>> {
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let checks = [
+        validate::non_empty("forename", &body.forename),
+        validate::non_empty("surname", &body.surname),
+        validate::non_empty("email", &body.email)
+            .and_then(|_| validate::email("email", &body.email)),
+    ];
+    for check in checks {
+        if let Err(DomainError::Invalid { field, message }) = check {
+            errors.entry(field).or_default().push(message);
+        }
+    }
+    errors
+}
+
+fn custom_field_inputs(fields: Option<Vec<CustomFieldValueModel>>) -> Vec<FieldInput> {
+    fields
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| FieldInput {
+            path: format!("customFields[{i}]"),
+            locator: FieldLocator::DefinitionId(f.definition_id),
+            value: f.value.map_or(FieldValue::Null, FieldValue::Lexical),
+        })
+        .collect()
+}
+
+pub async fn create_person(
+    req: Request<'_>,
+    customer: Result<Header<CustomerIdHeader>, HttpError>,
+    body: Result<TypedBody<CreatePersonModel>, HttpError>,
+) -> Answer {
+    let store = req.ctx.store.as_ref();
+    let who = match auth::authenticate(store, req.headers, Some(PERSONS_WRITE)).await {
+        Ok(who) => who,
+        Err(e) => {
+            let (status, message) = auth_failure(e);
+            return problem(&req, status, message);
+        }
+    };
+    let customer_id = match customer {
+        Ok(h) => h.into_inner().customer_id,
+        Err(_) => {
+            return problem(
+                &req,
+                ErrorStatusCode::BAD_REQUEST,
+                "Customer-Id: the header is required and must be an integer (int64)",
+            )
+        }
+    };
+    // The customer id is the workspace's integer id.
+    if customer_id != who.workspace.id {
+        return problem(
+            &req,
+            ErrorStatusCode::FORBIDDEN,
+            format!("Customer-Id: the token does not act for customer {customer_id}"),
+        );
+    }
+    let body = match body {
+        Ok(b) => b.into_inner(),
+        Err(e) => {
+            let status = e.status_code;
+            return problem(&req, status, crate::api::envelope::public_message(e));
+        }
+    };
+    let errors = validate(&body);
+    if !errors.is_empty() {
+        return ProblemOr::Problem(ProblemDetails::validation(req.path, errors));
+    }
+
+    let name = format!("{} {}", body.forename.trim(), body.surname.trim());
+    let request = CreatePerson {
+        person: NewPerson {
+            name,
+            first_name: Some(body.forename),
+            last_name: Some(body.surname),
+            email: Some(body.email),
+            title: body.title,
+            mobile: body.mobile,
+            landline: body.landline,
+            extension: body.extension,
+            position: body.position,
+            department: body.department,
+            is_opted_out: body.is_opted_out.unwrap_or(false),
+            ..Default::default()
+        },
+        organization: Some(OrganizationInput::Existing {
+            field: "contactId",
+            noun: "contact",
+            key: RecordKey::Id(body.contact_id),
+        }),
+        fields: custom_field_inputs(body.custom_fields),
+    };
+    match people::create_person(store, &who, request).await {
+        Ok(created) => ProblemOr::Ok(HttpResponseCreated(CreatedRecord {
+            id: created.record.id.uuid,
+        })),
+        Err(e) => domain_problem(&req, e),
+    }
+}

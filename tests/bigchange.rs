@@ -1,0 +1,388 @@
+//! BigChange create-person against a real server: the generated client (with the
+//! problem-details reader) and raw HTTP. Every test checks the body and the stored
+//! rows.
+
+mod common;
+
+use common::{Tenant, TestServer};
+use crm_client::bigchange::{types, Client};
+use crm_client::problem::problem_details;
+use serde_json::{json, Value};
+
+const PATH: &str = "/v1/contacts/persons";
+
+fn client(server: &TestServer, t: &Tenant) -> Client {
+    Client::with_token(&server.url, &t.token).unwrap()
+}
+
+/// A raw POST with a Customer-Id; returns status, content type and body.
+async fn post(
+    server: &TestServer,
+    token: Option<&str>,
+    customer: Option<&str>,
+    body: &str,
+) -> (u16, String, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}{PATH}", server.url))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(token) = token {
+        req = req.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(customer) = customer {
+        req = req.header("Customer-Id", customer);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    (status, content_type, resp.json().await.unwrap())
+}
+
+fn problem(status: u16, title: &str, section: &str, detail: &str) -> Value {
+    json!({
+        "type": format!("https://tools.ietf.org/html/rfc9110#section-{section}"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": PATH,
+    })
+}
+
+#[tokio::test]
+async fn creates_a_person_with_every_field() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let contact = server
+        .admin(crm::cli::AdminCommand::Organization {
+            workspace: t.workspace_id.to_string(),
+            name: "Acme Facilities".into(),
+        })
+        .await;
+    let contact_id = contact["organization"]["id"].as_i64().unwrap();
+    let budget = server
+        .field(&t, "person", "Budget", "cf_budget", "number", &[])
+        .await;
+    let vip = server
+        .field(&t, "person", "VIP", "cf_vip", "boolean", &[])
+        .await;
+    let note = server
+        .field(&t, "person", "Note", "cf_note", "text", &[])
+        .await;
+
+    let created = client(&server, &t)
+        .bigchange_create_person()
+        .customer_id(t.workspace_id)
+        .body(
+            types::CreatePersonModel::builder()
+                .contact_id(contact_id)
+                .title(Some("Mr".into()))
+                .forename("John")
+                .surname("Smith")
+                .email("john.smith@example.com")
+                .mobile(Some("07700 900123".into()))
+                .landline(Some("0114 496 0000".into()))
+                .extension(Some("204".into()))
+                .position(Some("Facilities Manager".into()))
+                .department(Some("Operations".into()))
+                .is_opted_out(Some(true))
+                .custom_fields(Some(vec![
+                    types::CustomFieldValueModel {
+                        definition_id: budget,
+                        value: Some("50000".into()),
+                    },
+                    types::CustomFieldValueModel {
+                        definition_id: vip,
+                        value: Some("TRUE".into()),
+                    },
+                    types::CustomFieldValueModel {
+                        definition_id: note,
+                        value: None,
+                    },
+                ])),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let id = created.into_inner().id.to_string();
+
+    let (texts, flags): (Vec<String>, (bool, i64, i64)) = server
+        .db()
+        .query_row(
+            "SELECT name, first_name, last_name, email, title, mobile, landline, extension, position,
+                    department, is_opted_out, organization_id, workspace_id
+             FROM people WHERE uuid = ?1",
+            [&id],
+            |r| {
+                let texts = (0..10).map(|i| r.get(i)).collect::<Result<Vec<String>, _>>()?;
+                Ok((texts, (r.get(10)?, r.get(11)?, r.get(12)?)))
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        texts,
+        [
+            "John Smith",
+            "John",
+            "Smith",
+            "john.smith@example.com",
+            "Mr",
+            "07700 900123",
+            "0114 496 0000",
+            "204",
+            "Facilities Manager",
+            "Operations"
+        ]
+    );
+    assert_eq!(flags, (true, contact_id, t.workspace_id));
+    let values: Vec<(i64, String)> = server
+        .db()
+        .prepare("SELECT v.definition_id, v.value FROM field_values v JOIN people p ON p.id = v.record_id WHERE p.uuid = ?1 ORDER BY 1")
+        .unwrap()
+        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // The null value is "no value": nothing stored for it.
+    assert_eq!(
+        values,
+        [(budget, "50000.0".to_owned()), (vip, "true".to_owned())]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn integer_and_uuid_ids_name_the_same_records() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let org = server
+        .admin(crm::cli::AdminCommand::Organization {
+            workspace: t.workspace_id.to_string(),
+            name: "Shared Co".into(),
+        })
+        .await;
+    let (org_id, org_uuid) = (
+        org["organization"]["id"].as_i64().unwrap(),
+        org["organization"]["uuid"].as_str().unwrap(),
+    );
+
+    let (status, _, body) = post(
+        &server,
+        Some(&t.token),
+        Some(&t.workspace_id.to_string()),
+        &json!({"contactId": org_id, "forename": "Ada", "surname": "Lovelace", "email": "ada@shared.co"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, salesmap) = server
+        .post_json(
+            "/v2/people",
+            Some(&t.token),
+            &json!({"name": "Grace", "organizationId": org_uuid}),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    let orgs: Vec<(String, i64, String)> = server
+        .db()
+        .prepare("SELECT p.uuid, o.id, o.uuid FROM people p JOIN organizations o ON o.id = p.organization_id ORDER BY p.id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        orgs,
+        [
+            (
+                body["id"].as_str().unwrap().to_owned(),
+                org_id,
+                org_uuid.to_owned()
+            ),
+            (
+                salesmap["data"]["people"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                org_id,
+                org_uuid.to_owned()
+            ),
+        ]
+    );
+    assert_eq!(server.count("organizations"), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_failure_is_a_problem_and_stores_nothing() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let other = server.tenant("other").await;
+    let unscoped = server
+        .admin(crm::cli::AdminCommand::Token {
+            workspace: t.workspace_id.to_string(),
+            label: "no-scope".into(),
+            scopes: vec![],
+            all_scopes: false,
+            expires_in_secs: None,
+        })
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contact = server
+        .admin(crm::cli::AdminCommand::Organization {
+            workspace: t.workspace_id.to_string(),
+            name: "Mine".into(),
+        })
+        .await["organization"]["id"]
+        .as_i64()
+        .unwrap();
+    let ws = t.workspace_id.to_string();
+    let ok_body = json!({"contactId": contact, "forename": "A", "surname": "B", "email": "a@b.co"})
+        .to_string();
+
+    // (token, Customer-Id, body, status, problem)
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, String, u16, Value);
+    let cases: Vec<Case> = vec![
+        (Some(&t.token), Some(&ws), "{\"contactId\": ".into(), 400,
+            problem(400, "Bad Request", "15.5.1", "unable to parse JSON body: contactId: EOF while parsing a value at line 1 column 14")),
+        (Some(&t.token), Some(&ws), "{\"forename\": \"A\"}".into(), 400,
+            problem(400, "Bad Request", "15.5.1", "unable to parse JSON body: missing field `contactId` at line 1 column 17")),
+        (Some(&t.token), None, ok_body.clone(), 400,
+            problem(400, "Bad Request", "15.5.1", "Customer-Id: the header is required and must be an integer (int64)")),
+        (Some(&t.token), Some("acme"), ok_body.clone(), 400,
+            problem(400, "Bad Request", "15.5.1", "Customer-Id: the header is required and must be an integer (int64)")),
+        (None, Some(&ws), ok_body.clone(), 401,
+            problem(401, "Unauthorized", "15.5.2", "Authorization: a bearer token is required")),
+        (Some("crm_nope"), Some(&ws), ok_body.clone(), 401,
+            problem(401, "Unauthorized", "15.5.2", "Authorization: the bearer token is not valid")),
+        (Some(&unscoped), Some(&ws), ok_body.clone(), 403,
+            problem(403, "Forbidden", "15.5.4", "Authorization: the token lacks the scope 'contacts:persons:write'")),
+        (Some(&other.token), Some(&ws), ok_body.clone(), 403,
+            problem(403, "Forbidden", "15.5.4", &format!("Customer-Id: the token does not act for customer {ws}"))),
+    ];
+    for (token, customer, body, status, expected) in cases {
+        let (got_status, content_type, got) = post(&server, token, customer, &body).await;
+        assert_eq!(
+            (got_status, content_type.as_str(), &got),
+            (status, "application/problem+json", &expected),
+            "for {body}"
+        );
+    }
+    assert_eq!(server.count("people"), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn validation_failures_are_422_with_errors_by_field() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let other = server.tenant("other").await;
+    let mine = server
+        .admin(crm::cli::AdminCommand::Organization {
+            workspace: t.workspace_id.to_string(),
+            name: "Mine".into(),
+        })
+        .await["organization"]["id"]
+        .as_i64()
+        .unwrap();
+    let theirs = server
+        .admin(crm::cli::AdminCommand::Organization {
+            workspace: other.workspace_id.to_string(),
+            name: "Theirs".into(),
+        })
+        .await["organization"]["id"]
+        .as_i64()
+        .unwrap();
+    let budget = server
+        .field(&t, "person", "Budget", "cf_budget", "number", &[])
+        .await;
+    let their_field = server
+        .field(&other, "person", "Secret", "cf_secret", "text", &[])
+        .await;
+    let ws = t.workspace_id.to_string();
+    let base = json!({"contactId": mine, "forename": "A", "surname": "B", "email": "a@b.co"});
+    let with = |patch: Value| {
+        let mut b = base.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let missing_contact = theirs + 1000;
+    let cases: Vec<(Value, Value)> = vec![
+        (
+            with(json!({"forename": " ", "surname": ""})),
+            json!({"forename": ["must not be empty"], "surname": ["must not be empty"]}),
+        ),
+        (
+            with(json!({"email": "not-an-email"})),
+            json!({"email": ["'not-an-email' is not a valid e-mail address"]}),
+        ),
+        (
+            with(json!({"contactId": theirs})),
+            json!({"contactId": [format!("no contact with id '{theirs}' in this workspace")]}),
+        ),
+        (
+            with(json!({"contactId": missing_contact})),
+            json!({"contactId": [format!("no contact with id '{missing_contact}' in this workspace")]}),
+        ),
+        (
+            with(json!({"customFields": [{"definitionId": their_field, "value": "x"}]})),
+            json!({"customFields[0]": [format!("unknown field definition {their_field}: no such data field is defined in this workspace")]}),
+        ),
+        (
+            with(json!({"customFields": [{"definitionId": budget, "value": "lots"}]})),
+            json!({"customFields[0]": ["field 'Budget' is a number field; 'lots' is not a number"]}),
+        ),
+    ];
+    for (body, errors) in cases {
+        let (status, content_type, got) =
+            post(&server, Some(&t.token), Some(&ws), &body.to_string()).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (422, "application/problem+json"),
+            "{got}"
+        );
+        assert_eq!(got["errors"], errors, "for {body}");
+        assert_eq!(got["title"], "One or more validation errors occurred.");
+        assert_eq!(
+            got["type"],
+            "https://tools.ietf.org/html/rfc9110#section-15.5.21"
+        );
+        assert_eq!(
+            (got["status"].as_i64(), got["instance"].as_str()),
+            (Some(422), Some(PATH))
+        );
+    }
+    assert_eq!(server.count("people"), 0);
+
+    // A duplicate e-mail, read through the client's problem-details reader.
+    let c = client(&server, &t);
+    let send = |email: &'static str| {
+        c.bigchange_create_person()
+            .customer_id(t.workspace_id)
+            .body(
+                types::CreatePersonModel::builder()
+                    .contact_id(mine)
+                    .forename("A")
+                    .surname("B")
+                    .email(email),
+            )
+            .send()
+    };
+    let first = send("dup@b.co").await.unwrap().into_inner().id;
+    let problem = problem_details(send(" DUP@b.co").await.unwrap_err())
+        .await
+        .unwrap();
+    assert_eq!(problem.status, 422);
+    assert_eq!(
+        problem.errors.get("email").unwrap(),
+        &vec![format!(
+            "a person with this e-mail already exists ({first})"
+        )]
+    );
+    assert_eq!(server.count("people"), 1);
+    server.stop().await;
+}

@@ -303,13 +303,7 @@ async fn validation_failures_are_422_with_errors_by_field() {
         .await;
     let ws = t.workspace_id.to_string();
     let base = json!({"contactId": mine, "forename": "A", "surname": "B", "email": "a@b.co"});
-    let with = |patch: Value| {
-        let mut b = base.clone();
-        for (k, v) in patch.as_object().unwrap() {
-            b[k] = v.clone();
-        }
-        b
-    };
+    let with = |patch: Value| common::patched(&base, patch);
     let missing_contact = theirs + 1000;
     let cases: Vec<(Value, Value)> = vec![
         (

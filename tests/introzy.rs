@@ -210,13 +210,7 @@ async fn invalid_input_is_refused_naming_the_field_and_nothing_is_stored() {
     let foreign_company = server.organization(&other, "Theirs").await;
     let missing_company = "01900000-0000-7000-8000-000000000000";
     let base = json!({"email": "ok@acme.com", "firstName": "Ok"});
-    let with = |patch: Value| {
-        let mut b = base.clone();
-        for (k, v) in patch.as_object().unwrap() {
-            b[k] = v.clone();
-        }
-        b
-    };
+    let with = |patch: Value| common::patched(&base, patch);
     let cases = [
         (json!({"firstName": "x"}), 400, "unable to parse JSON body: missing field `email` at line 1 column 17".to_owned()),
         (with(json!({"email": "not-an-email"})), 400, "email: 'not-an-email' is not a valid e-mail address".to_owned()),

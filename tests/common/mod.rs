@@ -173,3 +173,12 @@ impl TestServer {
         }
     }
 }
+
+/// `base` with the fields of `patch` set over it.
+pub fn patched(base: &Value, patch: Value) -> Value {
+    let mut out = base.clone();
+    for (k, v) in patch.as_object().expect("patch is an object") {
+        out[k] = v.clone();
+    }
+    out
+}

@@ -21,6 +21,8 @@ pub mod bigchange;
 #[rustfmt::skip]
 pub mod introzy;
 #[rustfmt::skip]
+pub mod maiascore;
+#[rustfmt::skip]
 pub mod salesmap;
 
 pub mod problem;
@@ -72,6 +74,14 @@ impl bigchange::Client {
 
 impl introzy::Client {
     /// An Introzy client for `baseurl` that authenticates with `token`.
+    pub fn with_token(baseurl: &str, token: &str) -> Result<Self, BearerError> {
+        Ok(Self::new_with_client(baseurl, bearer_http_client(token)?))
+    }
+}
+
+impl maiascore::Client {
+    /// A MaiaScore client for `baseurl` that authenticates with `token`. It sends
+    /// JSON; the server also takes XML and form bodies, which progenitor cannot send.
     pub fn with_token(baseurl: &str, token: &str) -> Result<Self, BearerError> {
         Ok(Self::new_with_client(baseurl, bearer_http_client(token)?))
     }

@@ -1,13 +1,15 @@
 //! Wiring: the server context, the trait implementation that routes each endpoint
 //! to its family, and starting the HTTP server.
 
-use crate::api::{self, bigchange, introzy, salesmap, CrmApi, DocumentPath};
+use crate::api::{self, bigchange, introzy, maiascore, salesmap, CrmApi, DocumentPath};
+use crate::body::MultiFormatBody;
 use crate::extract::{Lenient, LenientShared};
 use crate::families;
 use crate::store::Store;
 use dropshot::{
     Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, Header, HttpError,
-    HttpResponseCreated, HttpServer, Path, RequestContext, ServerBuilder, TypedBody,
+    HttpResponseCreated, HttpResponseOk, HttpServer, Path, RequestContext, ServerBuilder,
+    TypedBody,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -87,6 +89,14 @@ impl CrmApi for CrmServer {
             path: rqctx.request.uri().path(),
         };
         Ok(families::bigchange::create_person(request, customer.0, body.0).await)
+    }
+
+    async fn maiascore_create_customer(
+        rqctx: RequestContext<ServerContext>,
+        body: MultiFormatBody<maiascore::CustomerInput>,
+    ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError> {
+        families::maiascore::create_customer(rqctx.context(), rqctx.request.headers(), body.value)
+            .await
     }
 
     async fn openapi_document(

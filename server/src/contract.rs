@@ -131,6 +131,28 @@ fn apply(op: &mut Value, facts: &OperationFacts, components: &Value) -> anyhow::
         .collect();
     let op = op.as_object_mut().expect("operation is an object");
     op.insert("security".into(), Value::Array(security));
+    if !facts.request_media_types.is_empty() {
+        let content = op
+            .get_mut("requestBody")
+            .and_then(|b| b.get_mut("content"))
+            .and_then(Value::as_object_mut)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{} declares request media types but has no body",
+                    facts.operation_id
+                )
+            })?;
+        let schema = content
+            .values()
+            .next()
+            .and_then(|m| m.get("schema"))
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("{} has no request body schema", facts.operation_id))?;
+        content.clear();
+        for media in facts.request_media_types {
+            content.insert((*media).to_owned(), json!({ "schema": schema }));
+        }
+    }
     if !facts.required_scopes.is_empty() {
         op.insert("x-required-scopes".into(), json!(facts.required_scopes));
     }

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod body;
 pub mod contract;
 pub mod domain;
 pub mod extract;

@@ -14,7 +14,10 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<bool> {
     let mut fresh = true;
     let lib = std::fs::read_to_string(root.join("client/src/lib.rs")).unwrap_or_default();
     for (name, path) in crate::documents(root)? {
-        let code = generate_document(&name, &path)?;
+        let (code, notes) = generate_document(&name, &path)?;
+        for note in notes {
+            println!("openapi/{name}.yaml: {note}");
+        }
         let target = root.join("client/src").join(format!("{name}.rs"));
         let current = std::fs::read_to_string(&target).unwrap_or_default();
         if !lib.contains(&format!("pub mod {name};")) {
@@ -47,16 +50,77 @@ pub fn run(root: &Path, check: bool) -> anyhow::Result<bool> {
     Ok(fresh)
 }
 
-/// The formatted client code for one document.
-pub fn generate_document(name: &str, path: &Path) -> anyhow::Result<String> {
+/// The formatted client code for one document, and notes on what was projected
+/// away to make the document one progenitor can take.
+pub fn generate_document(name: &str, path: &Path) -> anyhow::Result<(String, Vec<String>)> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let spec: OpenAPI = serde_yaml::from_str(&text)
+    let mut spec: OpenAPI = serde_yaml::from_str(&text)
         .with_context(|| format!("{} is not OpenAPI", path.display()))?;
+    let notes = project_for_progenitor(&mut spec);
     let tokens = generate_tokens(&spec)
         .with_context(|| format!("generating the client for {}", path.display()))?;
     let file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable code")?;
-    Ok(HEADER.replace("{doc}", name) + &prettyplease::unparse(&file))
+    Ok((
+        HEADER.replace("{doc}", name) + &prettyplease::unparse(&file),
+        notes,
+    ))
+}
+
+/// Request media types progenitor can send, in order of preference.
+const PROGENITOR_REQUEST_TYPES: &[&str] = &[
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "application/octet-stream",
+    "text/plain",
+];
+
+/// Progenitor takes one request media type per operation (it panics on more): an
+/// operation that accepts several is generated for the most preferred one it can
+/// send. The document itself is not changed.
+pub fn project_for_progenitor(spec: &mut OpenAPI) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let operations = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+        ];
+        for (method, op) in operations {
+            let Some(op) = op.as_mut() else { continue };
+            let Some(openapiv3::ReferenceOr::Item(body)) = op.request_body.as_mut() else {
+                continue;
+            };
+            if body.content.len() <= 1 {
+                continue;
+            }
+            let Some(keep) = PROGENITOR_REQUEST_TYPES
+                .iter()
+                .find(|t| body.content.contains_key(**t))
+            else {
+                continue;
+            };
+            let dropped: Vec<String> = body
+                .content
+                .keys()
+                .filter(|k| k.as_str() != *keep)
+                .cloned()
+                .collect();
+            body.content.retain(|k, _| k == keep);
+            notes.push(format!(
+                "{} {path}: the client sends {keep} only (progenitor takes one request media type; \
+                 the server also accepts {})",
+                method.to_uppercase(),
+                dropped.join(", ")
+            ));
+        }
+    }
+    notes
 }
 
 fn settings() -> GenerationSettings {

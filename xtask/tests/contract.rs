@@ -351,3 +351,31 @@ fn catches_problem_media_type_and_scope_drift() {
         "POST /v1/contacts/persons response.422: media type application/problem+json in server, not in YAML",
     );
 }
+
+#[test]
+fn maiascore_media_types_are_declared_and_other_drift_still_fails() {
+    let mut doc = yaml("maiascore");
+    assert_eq!(
+        contract::compare(&doc, &server("maiascore")),
+        Vec::<contract::Difference>::new()
+    );
+    let content = doc
+        .pointer_mut("/paths/~1customers/post/requestBody/content")
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    content.remove("application/xml");
+    *doc.pointer_mut("/components/schemas/Gender/enum").unwrap() = json!(["male", "female"]);
+    let lines: Vec<String> = contract::compare(&doc, &server("maiascore"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_reports(
+        &lines,
+        "POST /customers request: media type application/xml in server, not in YAML",
+    );
+    assert_reports(
+        &lines,
+        r#"POST /customers request[application/json].gender: enum ["female","male"] in YAML, ["female","male","other"] in server"#,
+    );
+}

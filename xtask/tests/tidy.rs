@@ -33,3 +33,18 @@ fn progenitor_panics_become_errors_naming_the_operation() {
         "only the failing operation is named: {err}"
     );
 }
+
+#[test]
+fn several_request_media_types_are_projected_for_progenitor_and_said() {
+    let path = xtask::project_root().join("openapi/maiascore.yaml");
+    let (code, notes) = xtask::generate::generate_document("maiascore", &path).unwrap();
+    assert_eq!(
+        notes,
+        [
+            "POST /customers: the client sends application/json only (progenitor takes one \
+          request media type; the server also accepts application/xml, \
+          application/x-www-form-urlencoded)"
+        ]
+    );
+    assert!(code.contains("pub fn maiascore_create_customer"));
+}

@@ -24,6 +24,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
         error_media_type: PROBLEM_JSON,
         security: &[("bearerAuth", &[])],
         required_scopes: &[PERSONS_WRITE],
+        request_media_types: &[],
     }],
 };
 

@@ -13,6 +13,8 @@ pub trait ErrorEnvelope: Sized {
     const INVALID: ErrorStatusCode = ErrorStatusCode::BAD_REQUEST;
     /// An id in the request names no record of the workspace.
     const NOT_FOUND: ErrorStatusCode = ErrorStatusCode::NOT_FOUND;
+    /// A missing, malformed, unknown or expired token.
+    const UNAUTHENTICATED: ErrorStatusCode = ErrorStatusCode::UNAUTHORIZED;
 
     fn with_message(status: ErrorStatusCode, message: String) -> Self;
 
@@ -21,7 +23,8 @@ pub trait ErrorEnvelope: Sized {
 }
 
 /// The status and caller-facing message for a failed authentication.
-pub fn auth_failure(e: AuthError) -> (ErrorStatusCode, String) {
+/// `unauthenticated` is the status for a token that identifies no one.
+pub fn auth_failure(e: AuthError, unauthenticated: ErrorStatusCode) -> (ErrorStatusCode, String) {
     match e {
         AuthError::Store(ref inner) => {
             tracing::error!(error = %inner, "authentication failed in the store");
@@ -31,7 +34,7 @@ pub fn auth_failure(e: AuthError) -> (ErrorStatusCode, String) {
             )
         }
         e if e.is_forbidden() => (ErrorStatusCode::FORBIDDEN, e.to_string()),
-        e => (ErrorStatusCode::UNAUTHORIZED, e.to_string()),
+        e => (unauthenticated, e.to_string()),
     }
 }
 
@@ -93,7 +96,10 @@ macro_rules! error_envelope {
 
         impl From<$crate::auth::AuthError> for $ty {
             fn from(e: $crate::auth::AuthError) -> Self {
-                let (status, message) = $crate::api::envelope::auth_failure(e);
+                let (status, message) = $crate::api::envelope::auth_failure(
+                    e,
+                    <$ty as $crate::api::envelope::ErrorEnvelope>::UNAUTHENTICATED,
+                );
                 <$ty as $crate::api::envelope::ErrorEnvelope>::with_message(status, message)
             }
         }

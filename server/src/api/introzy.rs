@@ -16,6 +16,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
         error_media_type: "application/json",
         security: &[("bearerAuth", &[])],
         required_scopes: &[],
+        request_media_types: &[],
     }],
 };
 

@@ -8,10 +8,14 @@
 pub mod bigchange;
 pub mod envelope;
 pub mod introzy;
+pub mod maiascore;
 pub mod salesmap;
 
+use crate::body::MultiFormatBody;
 use crate::extract::{Lenient, LenientShared};
-use dropshot::{Body, Header, HttpError, HttpResponseCreated, Path, RequestContext, TypedBody};
+use dropshot::{
+    Body, Header, HttpError, HttpResponseCreated, HttpResponseOk, Path, RequestContext, TypedBody,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -69,6 +73,17 @@ pub trait CrmApi {
         bigchange::Problem,
     >;
 
+    /// MaiaScore: create a customer, from JSON, XML or form data.
+    #[endpoint {
+        method = POST,
+        path = "/customers",
+        tags = ["maiascore"],
+    }]
+    async fn maiascore_create_customer(
+        rqctx: RequestContext<Self::Context>,
+        body: MultiFormatBody<maiascore::CustomerInput>,
+    ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError>;
+
     /// The hand-written OpenAPI documents, served exactly as they are in `openapi/`.
     #[endpoint {
         method = GET,
@@ -102,6 +117,9 @@ pub struct OperationFacts {
     /// The token scopes the operation requires, emitted as `x-required-scopes`
     /// (OpenAPI 3.0 lets only OAuth2 schemes list scopes; ours are bearer tokens).
     pub required_scopes: &'static [&'static str],
+    /// The request body's media types, when the handler reads more than the one
+    /// dropshot declares (each gets the emitted body schema). Empty: as emitted.
+    pub request_media_types: &'static [&'static str],
 }
 
 /// What a family's document declares once, beside its operations.
@@ -115,5 +133,9 @@ pub struct DocumentFacts {
 }
 
 /// Every family's document.
-pub const DOCUMENTS: &[DocumentFacts] =
-    &[salesmap::DOCUMENT, introzy::DOCUMENT, bigchange::DOCUMENT];
+pub const DOCUMENTS: &[DocumentFacts] = &[
+    salesmap::DOCUMENT,
+    introzy::DOCUMENT,
+    bigchange::DOCUMENT,
+    maiascore::DOCUMENT,
+];

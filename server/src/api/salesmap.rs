@@ -17,6 +17,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
             error_media_type: "application/json",
             security: &[("bearerAuth", &[])],
             required_scopes: &[],
+            request_media_types: &[],
         },
         OperationFacts {
             operation_id: "salesmap_create_lead",
@@ -24,6 +25,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
             error_media_type: "application/json",
             security: &[("bearerAuth", &[])],
             required_scopes: &[],
+            request_media_types: &[],
         },
     ],
 };

@@ -2,6 +2,7 @@
 //! it. Families translate their requests into these operations and translate
 //! [`DomainError`] into their own envelopes.
 
+pub mod customers;
 pub mod fields;
 pub mod leads;
 pub mod people;
@@ -60,6 +61,10 @@ impl From<StoreError> for DomainError {
             e @ StoreError::DuplicateOrganizationName { .. } => {
                 DomainError::invalid("name", e.to_string())
             }
+            StoreError::DuplicateReferenceId { existing } => DomainError::invalid(
+                "referenceId",
+                format!("already used by customer {}", existing.uuid),
+            ),
             StoreError::Internal(e) => DomainError::Internal(e),
         }
     }

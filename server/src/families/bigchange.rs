@@ -95,7 +95,7 @@ pub async fn create_person(
     let who = match auth::authenticate(store, req.headers, Some(PERSONS_WRITE)).await {
         Ok(who) => who,
         Err(e) => {
-            let (status, message) = auth_failure(e);
+            let (status, message) = auth_failure(e, ErrorStatusCode::UNAUTHORIZED);
             return problem(&req, status, message);
         }
     };

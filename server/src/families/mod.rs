@@ -3,4 +3,5 @@
 
 pub mod bigchange;
 pub mod introzy;
+pub mod maiascore;
 pub mod salesmap;

@@ -7,6 +7,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_person_details.sql"),
+    include_str!("../../migrations/0003_customers.sql"),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

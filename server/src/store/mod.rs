@@ -27,6 +27,10 @@ pub enum StoreError {
     DuplicateOrganizationName {
         name: String,
     },
+    /// A customer of the workspace already has this reference id.
+    DuplicateReferenceId {
+        existing: RecordId,
+    },
     Internal(anyhow::Error),
 }
 
@@ -41,6 +45,9 @@ impl std::fmt::Display for StoreError {
                     f,
                     "an organization named {name:?} already exists in this workspace"
                 )
+            }
+            StoreError::DuplicateReferenceId { existing } => {
+                write!(f, "the reference id is used by customer {}", existing.uuid)
             }
             StoreError::Internal(e) => write!(f, "store: {e:#}"),
         }
@@ -281,6 +288,32 @@ pub struct LeadRecord {
     pub stage: Option<RecordId>,
 }
 
+/// A MaiaScore customer. Text fields are stored as the request gave them.
+#[derive(Clone, Debug, Default)]
+pub struct NewCustomer {
+    pub workspace_id: i64,
+    pub vendor_uuid: Option<String>,
+    pub reference_id: Option<String>,
+    /// `YYYY-MM-DD`, checked by the domain.
+    pub date_of_birth: Option<String>,
+    pub address_street: Option<String>,
+    pub address_neighborhood: Option<String>,
+    pub address_city: Option<String>,
+    pub address_state: Option<String>,
+    pub address_country: Option<String>,
+    pub gender: Option<String>,
+    pub marital_status: Option<String>,
+    /// The identity behind the token.
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CustomerRecord {
+    pub id: RecordId,
+    pub customer: NewCustomer,
+    pub published_at: Timestamp,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct PipelineRecord {
     #[serde(flatten)]
@@ -358,6 +391,7 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_person(&self, person: NewPerson) -> StoreResult<PersonRecord>;
     async fn create_lead(&self, lead: NewLead) -> StoreResult<LeadRecord>;
+    async fn create_customer(&self, customer: NewCustomer) -> StoreResult<CustomerRecord>;
 
     // Administration (the `crm admin` CLI and the first-run bootstrap).
     async fn workspace_count(&self) -> StoreResult<i64>;

@@ -1,0 +1,145 @@
+//! MaiaScore's wire types (`openapi/maiascore.yaml`): `POST /customers`, one body
+//! in three formats, success 200 with Strapi-style metadata, errors `{code, message}`.
+
+use super::envelope::ErrorEnvelope;
+use super::{DocumentFacts, OperationFacts};
+use crate::body::{FORM, JSON, XML};
+use crate::time::Timestamp;
+use dropshot::ErrorStatusCode;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub const DOCUMENT: DocumentFacts = DocumentFacts {
+    name: "maiascore",
+    security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
+    operations: &[OperationFacts {
+        operation_id: "maiascore_create_customer",
+        error_statuses: &[400, 403, 415, 500],
+        error_media_type: "application/json",
+        security: &[("bearerAuth", &[])],
+        required_scopes: &[],
+        // `MultiFormatBody` reads all three; dropshot can declare only one.
+        request_media_types: &[JSON, XML, FORM],
+    }],
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Male,
+    Female,
+    Other,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Male => "male",
+            Gender::Female => "female",
+            Gender::Other => "other",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaritalStatus {
+    Single,
+    Married,
+    Divorced,
+    Widowed,
+    Separated,
+}
+
+impl MaritalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaritalStatus::Single => "single",
+            MaritalStatus::Married => "married",
+            MaritalStatus::Divorced => "divorced",
+            MaritalStatus::Widowed => "widowed",
+            MaritalStatus::Separated => "separated",
+        }
+    }
+}
+
+/// A customer, as JSON, as XML (`<item>…</item>`) or as form fields.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerInput {
+    pub uuid: Option<String>,
+    /// Unique in the workspace.
+    pub reference_id: Option<String>,
+    /// A calendar date, not in the future.
+    #[schemars(with = "Option<chrono::NaiveDate>")]
+    pub date_of_birth: Option<String>,
+    pub address_street: Option<String>,
+    pub address_neighborhood: Option<String>,
+    pub address_city: Option<String>,
+    pub address_state: Option<String>,
+    pub address_country: Option<String>,
+    pub gender: Option<Gender>,
+    pub marital_status: Option<MaritalStatus>,
+}
+
+/// The stored customer.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub id: String,
+    pub uuid: Option<String>,
+    pub reference_id: Option<String>,
+    #[schemars(with = "Option<chrono::NaiveDate>")]
+    pub date_of_birth: Option<String>,
+    pub address_street: Option<String>,
+    pub address_neighborhood: Option<String>,
+    pub address_city: Option<String>,
+    pub address_state: Option<String>,
+    pub address_country: Option<String>,
+    pub gender: Option<Gender>,
+    pub marital_status: Option<MaritalStatus>,
+    #[serde(rename = "published_at")]
+    pub published_at: Timestamp,
+    /// The identity behind the token that created the record.
+    #[serde(rename = "created_by")]
+    pub created_by: String,
+    #[serde(rename = "updated_by")]
+    pub updated_by: String,
+}
+
+/// MaiaScore's error body.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Error")]
+pub struct MaiaError {
+    #[serde(skip)]
+    pub status: ErrorStatusCode,
+    /// The HTTP status.
+    pub code: i32,
+    pub message: String,
+}
+
+impl ErrorEnvelope for MaiaError {
+    const NOT_FOUND: ErrorStatusCode = ErrorStatusCode::BAD_REQUEST;
+    /// MaiaScore documents 403 "this operation requires authentication".
+    const UNAUTHENTICATED: ErrorStatusCode = ErrorStatusCode::FORBIDDEN;
+
+    fn with_message(status: ErrorStatusCode, message: String) -> Self {
+        MaiaError {
+            status,
+            code: i32::from(status.as_u16()),
+            message,
+        }
+    }
+
+    fn duplicate_email(existing: &crate::store::RecordId) -> Self {
+        Self::with_message(
+            ErrorStatusCode::BAD_REQUEST,
+            format!(
+                "a person with this e-mail already exists ({})",
+                existing.uuid
+            ),
+        )
+    }
+}
+
+super::envelope::error_envelope!(MaiaError);

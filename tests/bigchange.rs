@@ -380,3 +380,48 @@ async fn validation_failures_are_422_with_errors_by_field() {
     assert_eq!(server.count("people"), 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_store_failure_is_a_500_problem_that_shows_nothing_of_the_cause() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let contact = server
+        .admin(crm::cli::AdminCommand::Organization {
+            workspace: t.workspace_id.to_string(),
+            name: "Mine".into(),
+        })
+        .await["organization"]["id"]
+        .as_i64()
+        .unwrap();
+    let budget = server
+        .field(&t, "person", "Budget", "cf_budget", "number", &[])
+        .await;
+    server.sabotage("field_values");
+    let body = json!({
+        "contactId": contact, "forename": "A", "surname": "B", "email": "a@b.co",
+        "customFields": [{"definitionId": budget, "value": "1"}]
+    });
+    let (status, content_type, got) = post(
+        &server,
+        Some(&t.token),
+        Some(&t.workspace_id.to_string()),
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, content_type.as_str(), got),
+        (
+            500,
+            "application/problem+json",
+            problem(
+                500,
+                "Internal Server Error",
+                "15.6.1",
+                "internal server error"
+            )
+        )
+    );
+    // The person insert was rolled back with the failed custom value.
+    assert_eq!(server.count("people"), 0);
+    server.stop().await;
+}

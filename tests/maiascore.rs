@@ -434,3 +434,21 @@ async fn a_one_megabyte_xml_document_is_read_whole() {
     assert_eq!(server.count("customers"), 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_store_failure_is_a_500_that_shows_nothing_of_the_cause() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    server.sabotage("customers");
+    let (status, body) = server
+        .post_json("/customers", Some(&t.token), &customer_json("ref"))
+        .await;
+    assert_eq!(
+        (status, body),
+        (
+            500,
+            json!({"code": 500, "message": "internal server error"})
+        )
+    );
+    server.stop().await;
+}

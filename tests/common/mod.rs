@@ -133,6 +133,14 @@ impl TestServer {
         .unwrap()
     }
 
+    /// Breaks the store under the running server (for the 500 paths): a table the
+    /// next write needs disappears.
+    pub fn sabotage(&self, table: &str) {
+        let conn = rusqlite::Connection::open(&self.db_path).unwrap();
+        conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; DROP TABLE {table};"))
+            .unwrap();
+    }
+
     pub fn count(&self, table: &str) -> i64 {
         self.db()
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))

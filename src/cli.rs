@@ -5,7 +5,7 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use crm_server::auth;
 use crm_server::store::{
-    Durability, Entity, FieldType, NewFieldDefinition, NewToken, SqliteStore, Store,
+    CommitMode, Durability, Entity, FieldType, NewFieldDefinition, NewToken, SqliteStore, Store,
     WorkspaceRecord,
 };
 use crm_server::time::Timestamp;
@@ -55,6 +55,23 @@ impl From<DurabilityArg> for Durability {
     }
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CommitArg {
+    /// Concurrent creates share one transaction and one fsync (group commit).
+    Group,
+    /// One transaction per create: slower; kept as the baseline for benchmarks.
+    PerRequest,
+}
+
+impl From<CommitArg> for CommitMode {
+    fn from(c: CommitArg) -> Self {
+        match c {
+            CommitArg::Group => CommitMode::Group,
+            CommitArg::PerRequest => CommitMode::PerRequest,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -65,6 +82,9 @@ pub struct ServeArgs {
     /// How durable a create is before it is acknowledged.
     #[arg(long, value_enum, default_value = "full")]
     pub durability: DurabilityArg,
+    /// How creates are grouped into transactions.
+    #[arg(long, value_enum, default_value = "group")]
+    pub commit: CommitArg,
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -153,7 +173,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Arc::new(SqliteStore::open(&args.db.db, args.durability.into())?);
+    let store = Arc::new(SqliteStore::open_with(
+        &args.db.db,
+        args.durability.into(),
+        args.commit.into(),
+    )?);
     if store.workspace_count().await.map_err(store_err)? == 0 {
         let ws = store.create_workspace("default").await.map_err(store_err)?;
         let token = issue_token(

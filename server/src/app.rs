@@ -99,6 +99,13 @@ impl CrmApi for CrmServer {
             .await
     }
 
+    async fn internal_stats(
+        rqctx: RequestContext<ServerContext>,
+    ) -> Result<HttpResponseOk<api::Stats>, HttpError> {
+        let (commits, writes) = rqctx.context().store.writer_stats();
+        Ok(HttpResponseOk(api::Stats { commits, writes }))
+    }
+
     async fn openapi_document(
         rqctx: RequestContext<ServerContext>,
         path: Path<DocumentPath>,

@@ -7,7 +7,7 @@
 mod migrations;
 mod sqlite;
 
-pub use sqlite::{Durability, SqliteStore};
+pub use sqlite::{CommitMode, Durability, SqliteStore};
 
 use crate::time::Timestamp;
 use async_trait::async_trait;
@@ -415,4 +415,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         def: NewFieldDefinition,
     ) -> StoreResult<FieldDefinition>;
+
+    /// (transactions committed, writes they carried) since the store opened.
+    fn writer_stats(&self) -> (u64, u64);
 }

@@ -28,16 +28,40 @@ impl Durability {
     }
 }
 
-/// The most writes one transaction carries. Large enough that batching absorbs
-/// bursts, small enough that one commit never holds replies for long.
-const MAX_BATCH: usize = 256;
+/// How the writer groups writes into transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitMode {
+    /// Concurrent writes share one transaction and one fsync (group commit).
+    Group,
+    /// One transaction per write: the baseline group commit is measured against.
+    PerRequest,
+}
+
+impl CommitMode {
+    /// The most writes one transaction carries. Large enough that batching absorbs
+    /// bursts, small enough that one commit never holds replies for long.
+    fn max_batch(self) -> usize {
+        match self {
+            CommitMode::Group => 256,
+            CommitMode::PerRequest => 1,
+        }
+    }
+}
 
 /// A write, run by the writer thread inside its own savepoint. It returns what to
 /// do once the batch's commit is known: reply to its caller.
 type Job = Box<dyn FnOnce(&Connection) -> Box<dyn FnOnce(bool) + Send> + Send>;
 
+/// What the writer has done since start: how well group commit batches.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    pub commits: std::sync::atomic::AtomicU64,
+    pub writes: std::sync::atomic::AtomicU64,
+}
+
 pub struct SqliteStore {
     path: PathBuf,
+    stats: Arc<WriterStats>,
     durability: Durability,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
@@ -57,8 +81,17 @@ fn internal(e: impl Into<anyhow::Error>) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database, and starts the writer.
+    /// Opens (creating if needed) and migrates the database, and starts the writer
+    /// with group commit.
     pub fn open(path: impl AsRef<Path>, durability: Durability) -> anyhow::Result<Self> {
+        Self::open_with(path, durability, CommitMode::Group)
+    }
+
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        durability: Durability,
+        commit: CommitMode,
+    ) -> anyhow::Result<Self> {
         let path = path.as_ref().to_path_buf();
         let mut conn = open(&path, durability)?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -70,11 +103,14 @@ impl SqliteStore {
         migrate(&mut conn).context("migrating the database")?;
 
         let (tx, rx) = mpsc::channel::<Job>();
+        let stats = Arc::new(WriterStats::default());
+        let writer_stats = stats.clone();
         std::thread::Builder::new()
             .name("crm-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx))?;
+            .spawn(move || writer_loop(conn, rx, commit.max_batch(), &writer_stats))?;
         Ok(SqliteStore {
             path,
+            stats,
             durability,
             writer: Mutex::new(Some(tx)),
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -163,11 +199,11 @@ fn run_in_savepoint<R>(
     }
 }
 
-fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize, stats: &WriterStats) {
     while let Ok(first) = jobs.recv() {
         let mut batch = Vec::with_capacity(16);
         batch.push(first);
-        while batch.len() < MAX_BATCH {
+        while batch.len() < max_batch {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
@@ -180,9 +216,15 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
             finishers.into_iter().for_each(|f| f(true));
             continue;
         }
+        let writes = batch.len() as u64;
         let finishers: Vec<_> = batch.into_iter().map(|job| job(&conn)).collect();
         let committed = match conn.execute_batch("COMMIT") {
-            Ok(()) => true,
+            Ok(()) => {
+                use std::sync::atomic::Ordering::Relaxed;
+                stats.commits.fetch_add(1, Relaxed);
+                stats.writes.fetch_add(writes, Relaxed);
+                true
+            }
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed; rolling back the batch");
                 let _ = conn.execute_batch("ROLLBACK");
@@ -829,6 +871,14 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+
+    fn writer_stats(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.stats.commits.load(Relaxed),
+            self.stats.writes.load(Relaxed),
+        )
     }
 
     async fn create_field_definition(

@@ -88,6 +88,9 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// How long an Idempotency-Key is remembered, in seconds.
+    #[arg(long, default_value_t = 24 * 60 * 60)]
+    pub idempotency_ttl_secs: u64,
 }
 
 #[derive(Args, Debug)]
@@ -204,6 +207,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         crm_server::ServerConfig {
             bind: args.bind,
             request_body_max_bytes: args.max_body_bytes,
+            idempotency_ttl: std::time::Duration::from_secs(args.idempotency_ttl_secs),
         },
         store.clone(),
         crate::SPECS,

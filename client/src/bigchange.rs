@@ -8,6 +8,65 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///`BigchangeCreatePersonIdempotencyKey`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct BigchangeCreatePersonIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for BigchangeCreatePersonIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<BigchangeCreatePersonIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: BigchangeCreatePersonIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for BigchangeCreatePersonIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for BigchangeCreatePersonIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for BigchangeCreatePersonIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BigchangeCreatePersonIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Create person model.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreatePersonModel {
@@ -814,10 +873,16 @@ Sends a `POST` request to `/v1/contacts/persons`
 
 Arguments:
 - `customer_id`: The customer identifier.
+- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
+key and the same request answers what the first answered and creates nothing;
+the same key with another request is refused (422 with `errors.Idempotency-Key`). Keys are kept per
+workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
+
 - `body`: Create person model.
 ```ignore
 let response = client.bigchange_create_person()
     .customer_id(customer_id)
+    .idempotency_key(idempotency_key)
     .body(body)
     .send()
     .await;
@@ -842,6 +907,10 @@ pub mod builder {
     pub struct BigchangeCreatePerson<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
+        idempotency_key: Result<
+            Option<types::BigchangeCreatePersonIdempotencyKey>,
+            String,
+        >,
         body: Result<types::builder::CreatePersonModel, String>,
     }
     impl<'a> BigchangeCreatePerson<'a> {
@@ -849,6 +918,7 @@ pub mod builder {
             Self {
                 client: client,
                 customer_id: Err("customer_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -859,6 +929,19 @@ pub mod builder {
             self.customer_id = value
                 .try_into()
                 .map_err(|_| "conversion to `i64` for customer_id failed".to_string());
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BigchangeCreatePersonIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `BigchangeCreatePersonIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -889,15 +972,16 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreatedRecord>, Error<ByteStream>> {
-            let Self { client, customer_id, body } = self;
+            let Self { client, customer_id, idempotency_key, body } = self;
             let customer_id = customer_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
                     types::CreatePersonModel::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/contacts/persons", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(3usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -906,6 +990,9 @@ pub mod builder {
                     ),
                 );
             header_map.append("Customer-Id", customer_id.to_string().try_into()?);
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client

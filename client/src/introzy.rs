@@ -379,6 +379,65 @@ pub mod types {
             Default::default()
         }
     }
+    ///`IntrozyCreatePersonIdempotencyKey`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IntrozyCreatePersonIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for IntrozyCreatePersonIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IntrozyCreatePersonIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: IntrozyCreatePersonIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for IntrozyCreatePersonIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IntrozyCreatePersonIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IntrozyCreatePersonIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IntrozyCreatePersonIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`Person`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Person {
@@ -1323,8 +1382,16 @@ An empty `companyId` (as in Introzy's own example) means no company id.
 
 Sends a `POST` request to `/api/people`
 
+Arguments:
+- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
+key and the same request answers what the first answered and creates nothing;
+the same key with another request is refused (400). Keys are kept per
+workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
+
+- `body`
 ```ignore
 let response = client.introzy_create_person()
+    .idempotency_key(idempotency_key)
     .body(body)
     .send()
     .await;
@@ -1348,14 +1415,32 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct IntrozyCreatePerson<'a> {
         client: &'a super::Client,
+        idempotency_key: Result<
+            Option<types::IntrozyCreatePersonIdempotencyKey>,
+            String,
+        >,
         body: Result<types::builder::CreatePersonRequest, String>,
     }
     impl<'a> IntrozyCreatePerson<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                idempotency_key: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IntrozyCreatePersonIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `IntrozyCreatePersonIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
@@ -1385,14 +1470,15 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CreatePersonResponse>, Error<types::Error>> {
-            let Self { client, body } = self;
+            let Self { client, idempotency_key, body } = self;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
                     types::CreatePersonRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/people", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -1400,6 +1486,9 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client

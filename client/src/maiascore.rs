@@ -192,6 +192,65 @@ pub mod types {
             value.parse()
         }
     }
+    ///`MaiascoreCreateCustomerIdempotencyKey`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MaiascoreCreateCustomerIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for MaiascoreCreateCustomerIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MaiascoreCreateCustomerIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: MaiascoreCreateCustomerIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MaiascoreCreateCustomerIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MaiascoreCreateCustomerIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MaiascoreCreateCustomerIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MaiascoreCreateCustomerIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`MaritalStatus`
     #[derive(
         ::serde::Deserialize,
@@ -958,8 +1017,16 @@ expanded.
 
 Sends a `POST` request to `/customers`
 
+Arguments:
+- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
+key and the same request answers what the first answered and creates nothing;
+the same key with another request is refused (400). Keys are kept per
+workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
+
+- `body`
 ```ignore
 let response = client.maiascore_create_customer()
+    .idempotency_key(idempotency_key)
     .body(body)
     .send()
     .await;
@@ -983,14 +1050,32 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct MaiascoreCreateCustomer<'a> {
         client: &'a super::Client,
+        idempotency_key: Result<
+            Option<types::MaiascoreCreateCustomerIdempotencyKey>,
+            String,
+        >,
         body: Result<types::builder::CustomerInput, String>,
     }
     impl<'a> MaiascoreCreateCustomer<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                idempotency_key: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MaiascoreCreateCustomerIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `MaiascoreCreateCustomerIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
@@ -1018,14 +1103,15 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Customer>, Error<types::Error>> {
-            let Self { client, body } = self;
+            let Self { client, idempotency_key, body } = self;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
                     types::CustomerInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/customers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -1033,6 +1119,9 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
             #[allow(unused_mut)]
             let mut request = client
                 .client

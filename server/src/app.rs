@@ -5,6 +5,7 @@ use crate::api::{self, bigchange, introzy, maiascore, salesmap, CrmApi, Document
 use crate::body::MultiFormatBody;
 use crate::extract::{Lenient, LenientShared};
 use crate::families;
+use crate::idempotency::IdempotencyKeyHeader;
 use crate::store::Store;
 use dropshot::{
     Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, Header, HttpError,
@@ -13,6 +14,7 @@ use dropshot::{
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The hand-written OpenAPI documents, by file name, embedded by the root build
 /// script.
@@ -21,12 +23,16 @@ pub type Specs = &'static [(&'static str, &'static str)];
 pub struct ServerContext {
     pub store: Arc<dyn Store>,
     pub specs: Specs,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl: Duration,
 }
 
 pub struct ServerConfig {
     pub bind: SocketAddr,
     /// The largest request body accepted.
     pub request_body_max_bytes: usize,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl: Duration,
 }
 
 impl Default for ServerConfig {
@@ -34,6 +40,7 @@ impl Default for ServerConfig {
         ServerConfig {
             bind: "127.0.0.1:8080".parse().expect("valid address"),
             request_body_max_bytes: 1024 * 1024,
+            idempotency_ttl: Duration::from_secs(24 * 60 * 60),
         }
     }
 }
@@ -45,39 +52,37 @@ impl CrmApi for CrmServer {
 
     async fn salesmap_create_people(
         rqctx: RequestContext<ServerContext>,
+        idempotency: Header<IdempotencyKeyHeader>,
         body: TypedBody<salesmap::CreatePeopleRequest>,
     ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError> {
-        families::salesmap::create_people(
-            rqctx.context(),
-            rqctx.request.headers(),
-            body.into_inner(),
-        )
-        .await
+        let key = idempotency.into_inner().idempotency_key;
+        let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
+        families::salesmap::create_people(ctx, headers, key, body.into_inner()).await
     }
 
     async fn salesmap_create_lead(
         rqctx: RequestContext<ServerContext>,
+        idempotency: Header<IdempotencyKeyHeader>,
         body: TypedBody<salesmap::CreateLeadRequest>,
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError> {
-        families::salesmap::create_lead(rqctx.context(), rqctx.request.headers(), body.into_inner())
-            .await
+        let key = idempotency.into_inner().idempotency_key;
+        let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
+        families::salesmap::create_lead(ctx, headers, key, body.into_inner()).await
     }
 
     async fn introzy_create_person(
         rqctx: RequestContext<ServerContext>,
+        idempotency: Header<IdempotencyKeyHeader>,
         body: TypedBody<introzy::CreatePersonRequest>,
     ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError> {
-        families::introzy::create_person(
-            rqctx.context(),
-            rqctx.request.headers(),
-            body.into_inner(),
-        )
-        .await
+        let key = idempotency.into_inner().idempotency_key;
+        let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
+        families::introzy::create_person(ctx, headers, key, body.into_inner()).await
     }
 
     async fn bigchange_create_person(
         rqctx: RequestContext<ServerContext>,
-        customer: LenientShared<Header<bigchange::CustomerIdHeader>>,
+        headers: LenientShared<Header<bigchange::PersonHeaders>>,
         body: Lenient<TypedBody<bigchange::CreatePersonModel>>,
     ) -> Result<
         bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
@@ -88,15 +93,17 @@ impl CrmApi for CrmServer {
             headers: rqctx.request.headers(),
             path: rqctx.request.uri().path(),
         };
-        Ok(families::bigchange::create_person(request, customer.0, body.0).await)
+        Ok(families::bigchange::create_person(request, headers.0, body.0).await)
     }
 
     async fn maiascore_create_customer(
         rqctx: RequestContext<ServerContext>,
+        idempotency: Header<IdempotencyKeyHeader>,
         body: MultiFormatBody<maiascore::CustomerInput>,
     ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError> {
-        families::maiascore::create_customer(rqctx.context(), rqctx.request.headers(), body.value)
-            .await
+        let key = idempotency.into_inner().idempotency_key;
+        let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
+        families::maiascore::create_customer(ctx, headers, key, body.value).await
     }
 
     async fn internal_stats(
@@ -148,9 +155,33 @@ pub fn serve(
         default_request_body_max_bytes: config.request_body_max_bytes,
         ..Default::default()
     };
-    let context = ServerContext { store, specs };
+    spawn_idempotency_purge(store.clone(), config.idempotency_ttl);
+    let context = ServerContext {
+        store,
+        specs,
+        idempotency_ttl: config.idempotency_ttl,
+    };
     ServerBuilder::new(api, context, log)
         .config(dropshot_config)
         .start()
         .map_err(|e| anyhow::anyhow!("starting the server on {}: {e}", config.bind))
+}
+
+/// Forgets expired idempotency keys now and then. Lookups ignore expired keys
+/// anyway; this only keeps the table small.
+fn spawn_idempotency_purge(store: Arc<dyn Store>, ttl: Duration) {
+    let every = (ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1));
+            let before = crate::time::Timestamp(crate::time::Timestamp::now().0 - ttl);
+            match store.purge_idempotency(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
+                Err(e) => tracing::warn!(error = %e, "could not purge idempotency keys"),
+            }
+        }
+    });
 }

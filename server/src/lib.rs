@@ -13,6 +13,7 @@ pub mod contract;
 pub mod domain;
 pub mod extract;
 mod families;
+pub mod idempotency;
 pub mod store;
 pub mod time;
 

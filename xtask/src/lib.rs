@@ -1,5 +1,6 @@
 //! The xtask library: what `cargo xtask` runs, also callable from tests.
 
+pub mod bench;
 pub mod contract;
 pub mod generate;
 

@@ -3,7 +3,9 @@
 //! - `generate [--check]`: regenerate the progenitor client in `client/src/` from
 //!   `openapi/*.yaml`, or fail with a diff when the checked-in client is stale;
 //! - `contract`: compare each YAML document with what the server emits;
-//! - `openapi NAME`: print the document the server emits for a family.
+//! - `openapi NAME`: print the document the server emits for a family;
+//! - `bench [--quick] [--seconds N]`: benchmark the release server's creates
+//!   against its baselines (see `xtask/src/bench.rs`).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +29,29 @@ enum Cmd {
     Contract,
     /// Print the server's emitted document for one family (salesmap, ...).
     Openapi { name: String },
+    /// Benchmark the release server: creates/s and latency per family, against a
+    /// no-op handler, raw SQLite and the disk. Writes target/bench/report.md.
+    Bench {
+        /// Measured seconds per point (default 5, or 1 with --quick).
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// A smoke check: 1 s per point, 1 and 64 connections only.
+        #[arg(long)]
+        quick: bool,
+        /// People rows to preload for the large-database measurement.
+        #[arg(long, default_value_t = 1_000_000)]
+        preload: u64,
+        /// The release binaries are already built (the debug xtask hands over
+        /// to the release one with it).
+        #[arg(long, hide = true)]
+        skip_build: bool,
+    },
+    /// The bench's no-op dropshot server (started by `bench`, not by hand).
+    #[command(hide = true)]
+    BenchNoopServer {
+        #[arg(long)]
+        bind: std::net::SocketAddr,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +69,21 @@ fn main() -> ExitCode {
             println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(true)
         }),
+        Cmd::Bench {
+            seconds,
+            quick,
+            preload,
+            skip_build,
+        } => xtask::bench::run(
+            &root,
+            xtask::bench::Options {
+                seconds,
+                quick,
+                preload_rows: preload,
+                skip_build,
+            },
+        ),
+        Cmd::BenchNoopServer { bind } => xtask::bench::noop::serve(bind).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

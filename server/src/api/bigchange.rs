@@ -28,12 +28,20 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
     }],
 };
 
-/// The `Customer-Id` header: the customer (tenant) the call acts for.
+/// The request headers: the customer (tenant) the call acts for, and the
+/// idempotency key every create takes.
 #[derive(Debug, Deserialize, JsonSchema)]
-pub struct CustomerIdHeader {
+pub struct PersonHeaders {
     /// The customer identifier.
     #[serde(rename = "Customer-Id")]
     pub customer_id: i64,
+    // Spelled out rather than flattened from `IdempotencyKeyHeader`: dropshot's
+    // header extractor does not read flattened fields.
+    /// A client-chosen key (1 to 255 visible ASCII characters); see the other
+    /// families' `Idempotency-Key`.
+    #[serde(rename = "Idempotency-Key")]
+    #[schemars(length(min = 1, max = 255))]
+    pub idempotency_key: Option<String>,
 }
 
 /// A custom field value: `null` unsets it.

@@ -41,7 +41,9 @@ pub fn auth_failure(e: AuthError, unauthenticated: ErrorStatusCode) -> (ErrorSta
 /// A domain failure in a family's envelope.
 pub fn domain_failure<E: ErrorEnvelope>(e: DomainError) -> E {
     match e {
-        DomainError::Invalid { .. } => E::with_message(E::INVALID, e.to_string()),
+        DomainError::Invalid { .. } | DomainError::IdempotencyKeyUsed { .. } => {
+            E::with_message(E::INVALID, e.to_string())
+        }
         DomainError::NotFound { .. } => E::with_message(E::NOT_FOUND, e.to_string()),
         DomainError::DuplicateEmail { existing } => E::duplicate_email(&existing),
         DomainError::Internal(err) => {

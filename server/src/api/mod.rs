@@ -13,6 +13,7 @@ pub mod salesmap;
 
 use crate::body::MultiFormatBody;
 use crate::extract::{Lenient, LenientShared};
+use crate::idempotency::IdempotencyKeyHeader;
 use dropshot::{
     Body, Header, HttpError, HttpResponseCreated, HttpResponseOk, Path, RequestContext, TypedBody,
 };
@@ -31,6 +32,7 @@ pub trait CrmApi {
     }]
     async fn salesmap_create_people(
         rqctx: RequestContext<Self::Context>,
+        idempotency: Header<IdempotencyKeyHeader>,
         body: TypedBody<salesmap::CreatePeopleRequest>,
     ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError>;
 
@@ -42,6 +44,7 @@ pub trait CrmApi {
     }]
     async fn salesmap_create_lead(
         rqctx: RequestContext<Self::Context>,
+        idempotency: Header<IdempotencyKeyHeader>,
         body: TypedBody<salesmap::CreateLeadRequest>,
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError>;
 
@@ -53,6 +56,7 @@ pub trait CrmApi {
     }]
     async fn introzy_create_person(
         rqctx: RequestContext<Self::Context>,
+        idempotency: Header<IdempotencyKeyHeader>,
         body: TypedBody<introzy::CreatePersonRequest>,
     ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError>;
 
@@ -66,7 +70,7 @@ pub trait CrmApi {
     }]
     async fn bigchange_create_person(
         rqctx: RequestContext<Self::Context>,
-        customer: LenientShared<Header<bigchange::CustomerIdHeader>>,
+        headers: LenientShared<Header<bigchange::PersonHeaders>>,
         body: Lenient<TypedBody<bigchange::CreatePersonModel>>,
     ) -> Result<
         bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
@@ -81,6 +85,7 @@ pub trait CrmApi {
     }]
     async fn maiascore_create_customer(
         rqctx: RequestContext<Self::Context>,
+        idempotency: Header<IdempotencyKeyHeader>,
         body: MultiFormatBody<maiascore::CustomerInput>,
     ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError>;
 

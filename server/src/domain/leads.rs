@@ -15,6 +15,7 @@ pub struct CreateLead {
     pub stage_id: Option<String>,
     pub memo: Option<String>,
     pub fields: Vec<FieldInput>,
+    pub idempotency: Option<crate::store::IdempotencyClaim>,
 }
 
 pub async fn create_lead(
@@ -108,6 +109,7 @@ pub async fn create_lead(
             stage,
             memo: req.memo,
             custom: fields.custom,
+            idempotency: req.idempotency,
         })
         .await?)
 }

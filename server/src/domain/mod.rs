@@ -18,6 +18,9 @@ pub enum DomainError {
     NotFound { field: String, message: String },
     /// A person of the workspace already has this e-mail.
     DuplicateEmail { existing: RecordId },
+    /// The idempotency key was claimed before; resolved by
+    /// [`crate::idempotency::guarded`], never shown as such.
+    IdempotencyKeyUsed { same_request: bool },
     /// Never shown to callers beyond "internal error"; logged.
     Internal(anyhow::Error),
 }
@@ -49,6 +52,9 @@ impl std::fmt::Display for DomainError {
                 "email: a person with this e-mail already exists ({})",
                 existing.uuid
             ),
+            DomainError::IdempotencyKeyUsed { .. } => {
+                write!(f, "Idempotency-Key: already used")
+            }
             DomainError::Internal(e) => write!(f, "internal error: {e:#}"),
         }
     }
@@ -65,6 +71,9 @@ impl From<StoreError> for DomainError {
                 "referenceId",
                 format!("already used by customer {}", existing.uuid),
             ),
+            StoreError::IdempotencyKeyUsed { same_request } => {
+                DomainError::IdempotencyKeyUsed { same_request }
+            }
             StoreError::Internal(e) => DomainError::Internal(e),
         }
     }

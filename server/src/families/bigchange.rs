@@ -9,6 +9,7 @@ use crate::auth;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
 use crate::domain::people::{self, CreatePerson, OrganizationInput};
 use crate::domain::{validate, DomainError};
+use crate::idempotency::{self, Idempotency};
 use crate::store::{NewPerson, RecordKey};
 use dropshot::{ErrorStatusCode, Header, HttpError, HttpResponseCreated, TypedBody};
 use http::HeaderMap;
@@ -37,6 +38,9 @@ fn domain_problem(req: &Request<'_>, e: DomainError) -> Answer {
     match e {
         DomainError::Invalid { field, message } | DomainError::NotFound { field, message } => {
             field_error(field, message)
+        }
+        e @ DomainError::IdempotencyKeyUsed { .. } => {
+            field_error("Idempotency-Key".into(), e.to_string())
         }
         DomainError::DuplicateEmail { existing } => field_error(
             "email".into(),
@@ -88,7 +92,7 @@ fn custom_field_inputs(fields: Option<Vec<CustomFieldValueModel>>) -> Vec<FieldI
 
 pub async fn create_person(
     req: Request<'_>,
-    customer: Result<Header<CustomerIdHeader>, HttpError>,
+    headers: Result<Header<PersonHeaders>, HttpError>,
     body: Result<TypedBody<CreatePersonModel>, HttpError>,
 ) -> Answer {
     let store = req.ctx.store.as_ref();
@@ -99,14 +103,23 @@ pub async fn create_person(
             return problem(&req, status, message);
         }
     };
-    let customer_id = match customer {
-        Ok(h) => h.into_inner().customer_id,
-        Err(_) => {
-            return problem(
-                &req,
-                ErrorStatusCode::BAD_REQUEST,
-                "Customer-Id: the header is required and must be an integer (int64)",
-            )
+    let PersonHeaders {
+        customer_id,
+        idempotency_key,
+    } = match headers {
+        Ok(h) => h.into_inner(),
+        Err(e) => {
+            let customer_ok = req
+                .headers
+                .get("Customer-Id")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim().parse::<i64>().is_ok());
+            let detail = if customer_ok {
+                crate::api::envelope::public_message(e)
+            } else {
+                "Customer-Id: the header is required and must be an integer (int64)".to_owned()
+            };
+            return problem(&req, ErrorStatusCode::BAD_REQUEST, detail);
         }
     };
     // The customer id is the workspace's integer id.
@@ -129,33 +142,52 @@ pub async fn create_person(
         return ProblemOr::Problem(ProblemDetails::validation(req.path, errors));
     }
 
-    let name = format!("{} {}", body.forename.trim(), body.surname.trim());
-    let request = CreatePerson {
-        person: NewPerson {
-            name,
-            first_name: Some(body.forename),
-            last_name: Some(body.surname),
-            email: Some(body.email),
-            title: body.title,
-            mobile: body.mobile,
-            landline: body.landline,
-            extension: body.extension,
-            position: body.position,
-            department: body.department,
-            is_opted_out: body.is_opted_out.unwrap_or(false),
-            ..Default::default()
-        },
-        organization: Some(OrganizationInput::Existing {
-            field: "contactId",
-            noun: "contact",
-            key: RecordKey::Id(body.contact_id),
-        }),
-        fields: custom_field_inputs(body.custom_fields),
+    let key = match Idempotency::from_header(idempotency_key, "bigchange_create_person", &body) {
+        Ok(key) => key,
+        Err(e) => return domain_problem(&req, e),
     };
-    match people::create_person(store, &who, request).await {
-        Ok(created) => ProblemOr::Ok(HttpResponseCreated(CreatedRecord {
-            id: created.record.id.uuid,
-        })),
+    let name = format!("{} {}", body.forename.trim(), body.surname.trim());
+    let fields = custom_field_inputs(body.custom_fields);
+    let answer = idempotency::guarded(
+        store,
+        who.workspace.id,
+        key,
+        req.ctx.idempotency_ttl,
+        |claim| {
+            let request = CreatePerson {
+                person: NewPerson {
+                    name,
+                    first_name: Some(body.forename),
+                    last_name: Some(body.surname),
+                    email: Some(body.email),
+                    title: body.title,
+                    mobile: body.mobile,
+                    landline: body.landline,
+                    extension: body.extension,
+                    position: body.position,
+                    department: body.department,
+                    is_opted_out: body.is_opted_out.unwrap_or(false),
+                    idempotency: claim,
+                    ..Default::default()
+                },
+                organization: Some(OrganizationInput::Existing {
+                    field: "contactId",
+                    noun: "contact",
+                    key: RecordKey::Id(body.contact_id),
+                }),
+                fields,
+            };
+            async {
+                let created = people::create_person(store, &who, request).await?;
+                Ok(CreatedRecord {
+                    id: created.record.id.uuid,
+                })
+            }
+        },
+    )
+    .await;
+    match answer {
+        Ok(created) => ProblemOr::Ok(HttpResponseCreated(created)),
         Err(e) => domain_problem(&req, e),
     }
 }

@@ -6,6 +6,7 @@ use crate::auth;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
 use crate::domain::people::{self, CreatePerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
+use crate::idempotency::{self, Idempotency};
 use crate::store::{NewPerson, OrganizationDetails, RecordKey, Store};
 use dropshot::{ErrorStatusCode, HttpResponseCreated};
 use http::HeaderMap;
@@ -61,14 +62,16 @@ fn company(details: OrganizationDetails) -> Company {
 pub async fn create_person(
     ctx: &ServerContext,
     headers: &HeaderMap,
+    idempotency_key: Option<String>,
     body: CreatePersonRequest,
 ) -> Result<HttpResponseCreated<CreatePersonResponse>, IntrozyError> {
     let store: &dyn Store = ctx.store.as_ref();
     let who = auth::authenticate(store, headers, None).await?;
     validate(&body)?;
+    let key = Idempotency::from_header(idempotency_key, "introzy_create_person", &body)?;
 
     // companyId wins; companyName is used only without it.
-    let organization = match optional_id(body.company_id) {
+    let organization = match optional_id(body.company_id.clone()) {
         Some(id) => {
             validate::uuid("companyId", &id)?;
             Some(OrganizationInput::Existing {
@@ -93,48 +96,55 @@ pub async fn create_person(
         Some(last) => format!("{} {last}", body.first_name.trim()),
         None => body.first_name.trim().to_owned(),
     };
-    let request = CreatePerson {
-        person: NewPerson {
-            name,
-            first_name: Some(body.first_name.clone()),
-            last_name: body.last_name.clone(),
-            email: Some(body.email.clone()),
-            phone: body.phone_number.clone(),
-            address: body.address.clone(),
-            ..Default::default()
-        },
-        organization,
-        fields: custom_field_inputs(body.custom_fields)?,
-    };
-    let created = people::create_person(store, &who, request).await?;
-    let company = match &created.record.organization {
-        Some(org) => store
-            .organization_details(who.workspace.id, org.id)
-            .await
-            .map_err(DomainError::from)?
-            .map(company),
-        None => None,
-    };
-    Ok(HttpResponseCreated(CreatePersonResponse {
-        success: true,
-        data: Person {
-            id: created.record.id.uuid,
-            email: body.email,
-            first_name: body.first_name,
-            last_name: body.last_name,
-            phone_number: body.phone_number,
-            address: body.address,
-            latitude: None,
-            longitude: None,
-            company_id: created.record.organization.map(|o| o.uuid),
-            is_connector: false,
-            is_solution_provider: false,
-            is_full_user: false,
-            custom_fields: created.custom.into_iter().collect(),
-            company,
-            created_at: created.record.created_at,
-            updated_at: created.record.updated_at,
-        },
-        message: CREATED_MESSAGE.to_owned(),
-    }))
+    let fields = custom_field_inputs(body.custom_fields)?;
+    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+        let request = CreatePerson {
+            person: NewPerson {
+                name,
+                first_name: Some(body.first_name.clone()),
+                last_name: body.last_name.clone(),
+                email: Some(body.email.clone()),
+                phone: body.phone_number.clone(),
+                address: body.address.clone(),
+                idempotency: claim,
+                ..Default::default()
+            },
+            organization,
+            fields,
+        };
+        async {
+            let created = people::create_person(store, &who, request).await?;
+            let company = match &created.record.organization {
+                Some(org) => store
+                    .organization_details(who.workspace.id, org.id)
+                    .await?
+                    .map(company),
+                None => None,
+            };
+            Ok(CreatePersonResponse {
+                success: true,
+                data: Person {
+                    id: created.record.id.uuid,
+                    email: body.email,
+                    first_name: body.first_name,
+                    last_name: body.last_name,
+                    phone_number: body.phone_number,
+                    address: body.address,
+                    latitude: None,
+                    longitude: None,
+                    company_id: created.record.organization.map(|o| o.uuid),
+                    is_connector: false,
+                    is_solution_provider: false,
+                    is_full_user: false,
+                    custom_fields: created.custom.into_iter().collect(),
+                    company,
+                    created_at: created.record.created_at,
+                    updated_at: created.record.updated_at,
+                },
+                message: CREATED_MESSAGE.to_owned(),
+            })
+        }
+    })
+    .await?;
+    Ok(HttpResponseCreated(answer))
 }

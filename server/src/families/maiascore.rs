@@ -5,6 +5,7 @@ use crate::api::maiascore::*;
 use crate::app::ServerContext;
 use crate::auth;
 use crate::domain::customers;
+use crate::idempotency::{self, Idempotency};
 use crate::store::NewCustomer;
 use dropshot::HttpResponseOk;
 use http::HeaderMap;
@@ -15,6 +16,7 @@ const AUTH_REQUIRED: &str = "this operation requires authentication";
 pub async fn create_customer(
     ctx: &ServerContext,
     headers: &HeaderMap,
+    idempotency_key: Option<String>,
     body: CustomerInput,
 ) -> Result<HttpResponseOk<Customer>, MaiaError> {
     let store = ctx.store.as_ref();
@@ -27,35 +29,43 @@ pub async fn create_customer(
             }
             err
         })?;
-    let input = NewCustomer {
-        vendor_uuid: body.uuid,
-        reference_id: body.reference_id,
-        date_of_birth: body.date_of_birth,
-        address_street: body.address_street,
-        address_neighborhood: body.address_neighborhood,
-        address_city: body.address_city,
-        address_state: body.address_state,
-        address_country: body.address_country,
-        gender: body.gender.map(|g| g.as_str().to_owned()),
-        marital_status: body.marital_status.map(|m| m.as_str().to_owned()),
-        ..Default::default()
-    };
-    let record = customers::create_customer(store, &who, input).await?;
-    let c = record.customer;
-    Ok(HttpResponseOk(Customer {
-        id: record.id.uuid,
-        uuid: c.vendor_uuid,
-        reference_id: c.reference_id,
-        date_of_birth: c.date_of_birth,
-        address_street: c.address_street,
-        address_neighborhood: c.address_neighborhood,
-        address_city: c.address_city,
-        address_state: c.address_state,
-        address_country: c.address_country,
-        gender: body.gender,
-        marital_status: body.marital_status,
-        published_at: record.published_at,
-        updated_by: c.created_by.clone(),
-        created_by: c.created_by,
-    }))
+    let key = Idempotency::from_header(idempotency_key, "maiascore_create_customer", &body)?;
+    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+        let input = NewCustomer {
+            vendor_uuid: body.uuid,
+            reference_id: body.reference_id,
+            date_of_birth: body.date_of_birth,
+            address_street: body.address_street,
+            address_neighborhood: body.address_neighborhood,
+            address_city: body.address_city,
+            address_state: body.address_state,
+            address_country: body.address_country,
+            gender: body.gender.map(|g| g.as_str().to_owned()),
+            marital_status: body.marital_status.map(|m| m.as_str().to_owned()),
+            idempotency: claim,
+            ..Default::default()
+        };
+        async {
+            let record = customers::create_customer(store, &who, input).await?;
+            let c = record.customer;
+            Ok(Customer {
+                id: record.id.uuid,
+                uuid: c.vendor_uuid,
+                reference_id: c.reference_id,
+                date_of_birth: c.date_of_birth,
+                address_street: c.address_street,
+                address_neighborhood: c.address_neighborhood,
+                address_city: c.address_city,
+                address_state: c.address_state,
+                address_country: c.address_country,
+                gender: body.gender,
+                marital_status: body.marital_status,
+                published_at: record.published_at,
+                updated_by: c.created_by.clone(),
+                created_by: c.created_by,
+            })
+        }
+    })
+    .await?;
+    Ok(HttpResponseOk(answer))
 }

@@ -7,6 +7,7 @@ use crate::domain::fields::{FieldInput, FieldLocator, FieldValue as DomainValue}
 use crate::domain::leads::{self, CreateLead};
 use crate::domain::people::{self, CreatePerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
+use crate::idempotency::{self, Idempotency};
 use crate::store::{NewPerson, RecordKey};
 use dropshot::{ErrorStatusCode, HttpResponseCreated};
 use http::HeaderMap;
@@ -54,35 +55,48 @@ fn field_inputs(list: Option<Vec<FieldValue>>) -> Result<Vec<FieldInput>, Salesm
 pub async fn create_people(
     ctx: &ServerContext,
     headers: &HeaderMap,
+    idempotency_key: Option<String>,
     body: CreatePeopleRequest,
 ) -> Result<HttpResponseCreated<CreatePeopleResponse>, SalesmapError> {
-    let who = auth::authenticate(ctx.store.as_ref(), headers, None).await?;
+    let store = ctx.store.as_ref();
+    let who = auth::authenticate(store, headers, None).await?;
     validate::non_empty("name", &body.name)?;
+    let key = Idempotency::from_header(idempotency_key, "salesmap_create_people", &body)?;
     let attempted_name = body.name.clone();
-    let request = CreatePerson {
-        person: NewPerson {
-            name: body.name,
-            memo: body.memo,
-            ..Default::default()
-        },
-        organization: optional_id(body.organization_id).map(|uuid| OrganizationInput::Existing {
-            field: "organizationId",
-            noun: "organization",
-            key: RecordKey::Uuid(uuid),
-        }),
-        fields: field_inputs(body.field_list)?,
-    };
-    match people::create_person(ctx.store.as_ref(), &who, request).await {
-        Ok(created) => Ok(HttpResponseCreated(CreatePeopleResponse {
-            success: true,
-            data: CreatePeopleData {
-                people: PeopleSummary {
-                    id: created.record.id.uuid,
-                    name: created.record.name,
-                    created_at: created.record.created_at,
-                },
+    let fields = field_inputs(body.field_list)?;
+    let organization = optional_id(body.organization_id).map(|uuid| OrganizationInput::Existing {
+        field: "organizationId",
+        noun: "organization",
+        key: RecordKey::Uuid(uuid),
+    });
+    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+        let request = CreatePerson {
+            person: NewPerson {
+                name: body.name,
+                memo: body.memo,
+                idempotency: claim,
+                ..Default::default()
             },
-        })),
+            organization,
+            fields,
+        };
+        async {
+            let created = people::create_person(store, &who, request).await?;
+            Ok(CreatePeopleResponse {
+                success: true,
+                data: CreatePeopleData {
+                    people: PeopleSummary {
+                        id: created.record.id.uuid,
+                        name: created.record.name,
+                        created_at: created.record.created_at,
+                    },
+                },
+            })
+        }
+    })
+    .await;
+    match answer {
+        Ok(answer) => Ok(HttpResponseCreated(answer)),
         Err(DomainError::DuplicateEmail { existing }) => Err(SalesmapError {
             reason: Some(DUPLICATE_EMAIL_REASON.to_owned()),
             data: Some(DuplicatePeople {
@@ -98,31 +112,42 @@ pub async fn create_people(
 pub async fn create_lead(
     ctx: &ServerContext,
     headers: &HeaderMap,
+    idempotency_key: Option<String>,
     body: CreateLeadRequest,
 ) -> Result<HttpResponseCreated<CreateLeadResponse>, SalesmapError> {
-    let who = auth::authenticate(ctx.store.as_ref(), headers, None).await?;
-    let request = CreateLead {
-        name: body.name,
-        person_id: body.people_id,
-        organization_id: body.organization_id,
-        pipeline_id: body.pipeline_id,
-        stage_id: body.pipeline_stage_id,
-        memo: body.memo,
-        fields: field_inputs(body.field_list)?,
-    };
-    let lead = leads::create_lead(ctx.store.as_ref(), &who, request).await?;
-    Ok(HttpResponseCreated(CreateLeadResponse {
-        success: true,
-        data: CreateLeadData {
-            lead: LeadSummary {
-                id: lead.id.uuid,
-                name: lead.name,
-                created_at: lead.created_at,
-                people_id: lead.person.map(|r| r.uuid),
-                organization_id: lead.organization.map(|r| r.uuid),
-                pipeline_id: lead.pipeline.map(|r| r.uuid),
-                pipeline_stage_id: lead.stage.map(|r| r.uuid),
-            },
-        },
-    }))
+    let store = ctx.store.as_ref();
+    let who = auth::authenticate(store, headers, None).await?;
+    let key = Idempotency::from_header(idempotency_key, "salesmap_create_lead", &body)?;
+    let fields = field_inputs(body.field_list)?;
+    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+        let request = CreateLead {
+            name: body.name,
+            person_id: body.people_id,
+            organization_id: body.organization_id,
+            pipeline_id: body.pipeline_id,
+            stage_id: body.pipeline_stage_id,
+            memo: body.memo,
+            fields,
+            idempotency: claim,
+        };
+        async {
+            let lead = leads::create_lead(store, &who, request).await?;
+            Ok(CreateLeadResponse {
+                success: true,
+                data: CreateLeadData {
+                    lead: LeadSummary {
+                        id: lead.id.uuid,
+                        name: lead.name,
+                        created_at: lead.created_at,
+                        people_id: lead.person.map(|r| r.uuid),
+                        organization_id: lead.organization.map(|r| r.uuid),
+                        pipeline_id: lead.pipeline.map(|r| r.uuid),
+                        pipeline_stage_id: lead.stage.map(|r| r.uuid),
+                    },
+                },
+            })
+        }
+    })
+    .await?;
+    Ok(HttpResponseCreated(answer))
 }

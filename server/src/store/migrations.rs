@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_person_details.sql"),
     include_str!("../../migrations/0003_customers.sql"),
+    include_str!("../../migrations/0004_idempotency_keys.sql"),
 ];
 
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {

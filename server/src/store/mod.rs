@@ -31,6 +31,11 @@ pub enum StoreError {
     DuplicateReferenceId {
         existing: RecordId,
     },
+    /// The idempotency key was already claimed (and has not expired);
+    /// `same_request` tells whether by a request with the same fingerprint.
+    IdempotencyKeyUsed {
+        same_request: bool,
+    },
     Internal(anyhow::Error),
 }
 
@@ -49,6 +54,10 @@ impl std::fmt::Display for StoreError {
             StoreError::DuplicateReferenceId { existing } => {
                 write!(f, "the reference id is used by customer {}", existing.uuid)
             }
+            StoreError::IdempotencyKeyUsed { same_request } => write!(
+                f,
+                "the idempotency key is already used (by the same request: {same_request})"
+            ),
             StoreError::Internal(e) => write!(f, "store: {e:#}"),
         }
     }
@@ -195,6 +204,25 @@ pub const STANDARD_PERSON_FIELDS: &[(&str, &str, FieldType, Option<Builtin>)] = 
 /// A field value ready to store: JSON string, number or boolean.
 pub type CustomValues = Vec<(i64, serde_json::Value)>;
 
+/// A create guarded by an idempotency key: the store claims the key in the same
+/// transaction as the create, or refuses the create if the key is taken.
+#[derive(Clone, Debug)]
+pub struct IdempotencyClaim {
+    pub key: String,
+    pub fingerprint: [u8; 32],
+    /// Claims older than this have expired and no longer count.
+    pub not_before: Timestamp,
+}
+
+/// What the store knows of a claimed key.
+#[derive(Clone, Debug)]
+pub struct IdempotencyRecord {
+    pub fingerprint: [u8; 32],
+    /// The success body, once the first request was answered.
+    pub response: Option<String>,
+    pub created_at: Timestamp,
+}
+
 /// Which organization a new person belongs to.
 #[derive(Clone, Debug)]
 pub enum OrganizationTarget {
@@ -209,6 +237,8 @@ pub enum OrganizationTarget {
 #[derive(Clone, Debug, Default)]
 pub struct NewPerson {
     pub workspace_id: i64,
+    /// The idempotency key guarding this create, if the request had one.
+    pub idempotency: Option<IdempotencyClaim>,
     pub organization: Option<OrganizationTarget>,
     /// The display name every family shows.
     pub name: String,
@@ -265,9 +295,11 @@ pub struct OrganizationDetails {
     pub custom: Vec<(String, serde_json::Value)>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct NewLead {
     pub workspace_id: i64,
+    /// The idempotency key guarding this create, if the request had one.
+    pub idempotency: Option<IdempotencyClaim>,
     pub name: String,
     pub person: Option<RecordId>,
     pub organization: Option<RecordId>,
@@ -292,6 +324,8 @@ pub struct LeadRecord {
 #[derive(Clone, Debug, Default)]
 pub struct NewCustomer {
     pub workspace_id: i64,
+    /// The idempotency key guarding this create, if the request had one.
+    pub idempotency: Option<IdempotencyClaim>,
     pub vendor_uuid: Option<String>,
     pub reference_id: Option<String>,
     /// `YYYY-MM-DD`, checked by the domain.
@@ -418,4 +452,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// (transactions committed, writes they carried) since the store opened.
     fn writer_stats(&self) -> (u64, u64);
+
+    /// Records the answer to the request that claimed `key`.
+    async fn complete_idempotency(
+        &self,
+        workspace_id: i64,
+        key: &str,
+        response: String,
+    ) -> StoreResult<()>;
+    async fn idempotency_record(
+        &self,
+        workspace_id: i64,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Forgets keys claimed before `before`; returns how many.
+    async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<usize>;
 }

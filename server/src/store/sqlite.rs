@@ -263,6 +263,48 @@ fn insert_custom_values(
     Ok(())
 }
 
+/// Claims an idempotency key inside the create's savepoint: the key and the record
+/// are committed together or not at all.
+fn claim_idempotency(
+    conn: &Connection,
+    workspace_id: i64,
+    claim: &Option<IdempotencyClaim>,
+) -> StoreResult<()> {
+    let Some(claim) = claim else { return Ok(()) };
+    let not_before = claim.not_before.to_rfc3339_millis();
+    let existing: Option<(Vec<u8>, String)> = conn
+        .prepare_cached(
+            "SELECT fingerprint, created_at FROM idempotency_keys WHERE workspace_id = ?1 AND key = ?2",
+        )?
+        .query_row(params![workspace_id, claim.key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match existing {
+        Some((fingerprint, created_at)) if created_at >= not_before => {
+            return Err(StoreError::IdempotencyKeyUsed {
+                same_request: fingerprint == claim.fingerprint,
+            })
+        }
+        Some(_) => {
+            conn.prepare_cached(
+                "DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND key = ?2",
+            )?
+            .execute(params![workspace_id, claim.key])?;
+        }
+        None => {}
+    }
+    conn.prepare_cached(
+        "INSERT INTO idempotency_keys (workspace_id, key, fingerprint, created_at)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        workspace_id,
+        claim.key,
+        &claim.fingerprint[..],
+        Timestamp::now().to_rfc3339_millis()
+    ])?;
+    Ok(())
+}
+
 /// A record of `table` in the workspace, by uuid or integer id. `table` is one of
 /// our own table names, never input.
 fn lookup(
@@ -553,6 +595,7 @@ impl Store for SqliteStore {
 
     async fn create_person(&self, p: NewPerson) -> StoreResult<PersonRecord> {
         self.write(move |conn| {
+            claim_idempotency(conn, p.workspace_id, &p.idempotency)?;
             let uuid = new_uuid();
             let now = Timestamp::now();
             let now_s = now.to_rfc3339_millis();
@@ -625,6 +668,7 @@ impl Store for SqliteStore {
 
     async fn create_lead(&self, l: NewLead) -> StoreResult<LeadRecord> {
         self.write(move |conn| {
+            claim_idempotency(conn, l.workspace_id, &l.idempotency)?;
             let uuid = new_uuid();
             let now = Timestamp::now();
             let now_s = now.to_rfc3339_millis();
@@ -662,6 +706,7 @@ impl Store for SqliteStore {
 
     async fn create_customer(&self, c: NewCustomer) -> StoreResult<CustomerRecord> {
         self.write(move |conn| {
+            claim_idempotency(conn, c.workspace_id, &c.idempotency)?;
             let uuid = new_uuid();
             let now = Timestamp::now();
             let now_s = now.to_rfc3339_millis();
@@ -869,6 +914,57 @@ impl Store for SqliteStore {
                 name,
                 stages,
             })
+        })
+        .await
+    }
+
+    async fn complete_idempotency(
+        &self,
+        workspace_id: i64,
+        key: &str,
+        response: String,
+    ) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE idempotency_keys SET response = ?3 WHERE workspace_id = ?1 AND key = ?2",
+            )?
+            .execute(params![workspace_id, key, response])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn idempotency_record(
+        &self,
+        workspace_id: i64,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        let key = key.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT fingerprint, response, created_at FROM idempotency_keys
+                 WHERE workspace_id = ?1 AND key = ?2",
+            )?
+            .query_row(params![workspace_id, key], |r| {
+                let fingerprint: Vec<u8> = r.get(0)?;
+                let created_at: String = r.get(2)?;
+                Ok(IdempotencyRecord {
+                    fingerprint: fingerprint.try_into().unwrap_or([0; 32]),
+                    response: r.get(1)?,
+                    created_at: Timestamp::parse(&created_at).unwrap_or(Timestamp::now()),
+                })
+            })
+            .optional()
+        })
+        .await
+    }
+
+    async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<usize> {
+        self.write(move |conn| {
+            Ok(conn
+                .prepare_cached("DELETE FROM idempotency_keys WHERE created_at < ?1")?
+                .execute([before.to_rfc3339_millis()])?)
         })
         .await
     }

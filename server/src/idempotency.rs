@@ -1,0 +1,150 @@
+//! Idempotency keys, for every create of every family: the same key with the same
+//! request answers what the first request answered and creates nothing; with
+//! another request it is refused; concurrent requests with one key execute once.
+//!
+//! The key is claimed by the store in the same transaction as the create, so a
+//! retry can never make a second record. The first request's answer is recorded
+//! just after; a concurrent duplicate waits for it.
+
+use crate::domain::DomainError;
+use crate::store::{IdempotencyClaim, Store};
+use crate::time::Timestamp;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::future::Future;
+use std::time::Duration;
+
+pub const HEADER: &str = "Idempotency-Key";
+const MAX_KEY_LENGTH: usize = 255;
+
+/// How long a duplicate waits for the first request's answer before giving up.
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(10);
+
+/// The `Idempotency-Key` request header, as every create declares it.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct IdempotencyKeyHeader {
+    /// A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
+    /// key and the same request answers what the first answered and creates nothing;
+    /// the same key with another request is refused. Keys are kept per workspace for
+    /// 24 hours by default.
+    #[serde(rename = "Idempotency-Key")]
+    #[schemars(length(min = 1, max = 255))]
+    pub idempotency_key: Option<String>,
+}
+
+/// A request's key and what identifies the request.
+#[derive(Clone, Debug)]
+pub struct Idempotency {
+    pub key: String,
+    pub fingerprint: [u8; 32],
+}
+
+impl Idempotency {
+    /// The key from the header, if any, with the fingerprint of `operation` and
+    /// the parsed `request` (so the same data sent as JSON or XML is the same
+    /// request).
+    pub fn from_header(
+        key: Option<String>,
+        operation: &str,
+        request: &impl Serialize,
+    ) -> Result<Option<Self>, DomainError> {
+        let Some(key) = key else { return Ok(None) };
+        if key.is_empty()
+            || key.len() > MAX_KEY_LENGTH
+            || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        {
+            return Err(DomainError::invalid(
+                HEADER,
+                format!("must be 1 to {MAX_KEY_LENGTH} visible ASCII characters"),
+            ));
+        }
+        let body = serde_json::to_vec(request).map_err(|e| DomainError::Internal(e.into()))?;
+        let mut hash = Sha256::new();
+        hash.update(operation.as_bytes());
+        hash.update([0]);
+        hash.update(&body);
+        Ok(Some(Idempotency {
+            key,
+            fingerprint: hash.finalize().into(),
+        }))
+    }
+
+    fn claim(&self, ttl: Duration) -> IdempotencyClaim {
+        let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1));
+        IdempotencyClaim {
+            key: self.key.clone(),
+            fingerprint: self.fingerprint,
+            not_before: Timestamp(Timestamp::now().0 - ttl),
+        }
+    }
+}
+
+/// Runs `create` under `key`. `create` gets the claim to hand to the store with
+/// its record, and returns the success body, which is what a retry replays.
+pub async fn guarded<T, F, Fut>(
+    store: &dyn Store,
+    workspace_id: i64,
+    key: Option<Idempotency>,
+    ttl: Duration,
+    create: F,
+) -> Result<T, DomainError>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce(Option<IdempotencyClaim>) -> Fut,
+    Fut: Future<Output = Result<T, DomainError>>,
+{
+    let Some(key) = key else {
+        return create(None).await;
+    };
+    match create(Some(key.claim(ttl))).await {
+        Ok(answer) => {
+            let body =
+                serde_json::to_string(&answer).map_err(|e| DomainError::Internal(e.into()))?;
+            if let Err(e) = store
+                .complete_idempotency(workspace_id, &key.key, body)
+                .await
+            {
+                // The record is committed; only a later retry's replay is lost.
+                tracing::error!(error = %e, "could not record an idempotent answer");
+            }
+            Ok(answer)
+        }
+        Err(DomainError::IdempotencyKeyUsed {
+            same_request: false,
+        }) => Err(DomainError::invalid(
+            HEADER,
+            "already used with a different request",
+        )),
+        Err(DomainError::IdempotencyKeyUsed { same_request: true }) => {
+            replay(store, workspace_id, &key).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The first request's answer, waiting for it while that request is in flight.
+async fn replay<T: DeserializeOwned>(
+    store: &dyn Store,
+    workspace_id: i64,
+    key: &Idempotency,
+) -> Result<T, DomainError> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(2);
+    loop {
+        if let Some(record) = store.idempotency_record(workspace_id, &key.key).await? {
+            if let Some(body) = record.response {
+                return serde_json::from_str(&body).map_err(|e| DomainError::Internal(e.into()));
+            }
+        }
+        if started.elapsed() > WAIT_FOR_FIRST {
+            return Err(DomainError::invalid(
+                HEADER,
+                "a request with this key is still being processed; retry later",
+            ));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}

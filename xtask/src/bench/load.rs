@@ -1,0 +1,336 @@
+//! The load generator: closed-loop clients, each owning one keep-alive HTTP/1.1
+//! connection and sending its next create as soon as the previous one is answered,
+//! so N connections are N busy clients and latency includes any queueing.
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty, Full};
+use hyper::body::Body;
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    SalesMap,
+    Introzy,
+    BigChange,
+    MaiaScore,
+    /// The baseline: `POST /noop` on a dropshot server that stores nothing.
+    Noop,
+}
+
+impl Family {
+    /// The families the crm server implements, in report order.
+    pub const CRM: [Family; 4] = [
+        Family::SalesMap,
+        Family::Introzy,
+        Family::BigChange,
+        Family::MaiaScore,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::SalesMap => "SalesMap",
+            Family::Introzy => "Introzy",
+            Family::BigChange => "BigChange",
+            Family::MaiaScore => "MaiaScore",
+            Family::Noop => "no-op dropshot handler",
+        }
+    }
+
+    /// The next request of this family. Every e-mail and reference id is new: the
+    /// server refuses duplicates, and a database is reused after its preload.
+    fn call(self, contact_id: i64) -> Call {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let (path, expected, body) = match self {
+            Family::SalesMap => (
+                "/v2/people",
+                StatusCode::CREATED,
+                format!(
+                    r#"{{"name": "벤치 {n}", "fieldList": [{{"name": "이메일", "stringValue": "bench-{n}@example.com"}}]}}"#
+                ),
+            ),
+            Family::Introzy => (
+                "/api/people",
+                StatusCode::CREATED,
+                format!(
+                    r#"{{"email": "intro-{n}@example.com", "firstName": "Bench", "lastName": "{n}"}}"#
+                ),
+            ),
+            Family::BigChange => (
+                "/v1/contacts/persons",
+                StatusCode::CREATED,
+                format!(
+                    r#"{{"contactId": {contact_id}, "forename": "Bench", "surname": "{n}", "email": "big-{n}@example.com"}}"#
+                ),
+            ),
+            Family::MaiaScore => (
+                "/customers",
+                StatusCode::OK,
+                format!(
+                    r#"{{"referenceId": "ref-{n}", "dateOfBirth": "1990-01-01", "gender": "male"}}"#
+                ),
+            ),
+            Family::Noop => (
+                "/noop",
+                StatusCode::CREATED,
+                format!(r#"{{"name": "벤치 {n}", "email": "noop-{n}@example.com"}}"#),
+            ),
+        };
+        Call {
+            path,
+            expected,
+            body,
+        }
+    }
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+struct Call {
+    path: &'static str,
+    expected: StatusCode,
+    body: String,
+}
+
+/// A server to load, and what every request to it carries.
+pub struct Target {
+    pub addr: SocketAddr,
+    host: HeaderValue,
+    authorization: HeaderValue,
+    /// BigChange's `contactId`: an organization of workspace 1.
+    contact_id: i64,
+    /// Whether the server answers `GET /internal/stats` (the no-op server does not).
+    has_stats: bool,
+}
+
+impl Target {
+    pub fn new(
+        addr: SocketAddr,
+        token: &str,
+        contact_id: i64,
+        has_stats: bool,
+    ) -> anyhow::Result<Self> {
+        Ok(Target {
+            addr,
+            host: HeaderValue::from_str(&addr.to_string())?,
+            authorization: HeaderValue::from_str(&format!("Bearer {token}"))?,
+            contact_id,
+            has_stats,
+        })
+    }
+
+    fn request(&self, family: Family, call: Call) -> anyhow::Result<Request<Full<Bytes>>> {
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(call.path)
+            .header(HOST, &self.host)
+            .header(AUTHORIZATION, &self.authorization)
+            .header(CONTENT_TYPE, "application/json");
+        if family == Family::BigChange {
+            // BigChange's workspace is the `Customer-Id`; the server creates
+            // workspace 1 on an empty database.
+            builder = builder.header("Customer-Id", "1");
+        }
+        Ok(builder.body(Full::new(Bytes::from(call.body)))?)
+    }
+}
+
+/// The server's cumulative writer statistics (`GET /internal/stats`).
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize)]
+pub struct WriterStats {
+    pub commits: u64,
+    pub writes: u64,
+}
+
+/// One measured point: one family at one number of connections.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Creates answered with the expected status inside the measured window.
+    pub creates: u64,
+    /// Wrong statuses and transport failures, warm-up included: a correct run has 0.
+    pub errors: u64,
+    pub first_error: Option<String>,
+    /// The measured creates' latencies in microseconds, sorted.
+    pub latencies_us: Vec<u32>,
+    pub window: Duration,
+    /// Writer statistics at the start and at the end of the measured window.
+    pub stats: Option<(WriterStats, WriterStats)>,
+}
+
+impl Outcome {
+    pub fn rate(&self) -> f64 {
+        self.creates as f64 / self.window.as_secs_f64()
+    }
+
+    fn absorb(&mut self, client: Outcome) {
+        self.creates += client.creates;
+        self.errors += client.errors;
+        if self.first_error.is_none() {
+            self.first_error = client.first_error;
+        }
+        self.latencies_us.extend(client.latencies_us);
+    }
+
+    fn error(&mut self, message: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(message);
+    }
+}
+
+/// Drives `connections` clients at `target` for `warmup + measure`, and reports
+/// what completed inside the measured window.
+pub async fn run(
+    target: Arc<Target>,
+    family: Family,
+    connections: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> anyhow::Result<Outcome> {
+    let from = Instant::now() + warmup;
+    let until = from + measure;
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..connections {
+        clients.spawn(client(target.clone(), family, from, until));
+    }
+    let sampler = target
+        .has_stats
+        .then(|| tokio::spawn(sample_stats(target.clone(), from, until)));
+
+    let mut outcome = Outcome {
+        window: measure,
+        ..Outcome::default()
+    };
+    while let Some(joined) = clients.join_next().await {
+        outcome.absorb(joined.context("a client task panicked")??);
+    }
+    if let Some(sampler) = sampler {
+        outcome.stats = Some(sampler.await.context("the stats sampler panicked")??);
+    }
+    outcome.latencies_us.sort_unstable();
+    Ok(outcome)
+}
+
+async fn client(
+    target: Arc<Target>,
+    family: Family,
+    from: Instant,
+    until: Instant,
+) -> anyhow::Result<Outcome> {
+    let mut conn = connect(target.addr).await?;
+    let mut outcome = Outcome::default();
+    while Instant::now() < until {
+        let call = family.call(target.contact_id);
+        let (path, expected) = (call.path, call.expected);
+        let request = target.request(family, call)?;
+        let sent = Instant::now();
+        let answer = exchange(&mut conn, request).await;
+        let done = Instant::now();
+        match answer {
+            Ok((status, _)) if status == expected => {
+                // Counted by completion time: the window's throughput, with the
+                // requests in flight at its edges neither lost nor counted twice.
+                if done >= from && done <= until {
+                    outcome.creates += 1;
+                    let micros = (done - sent).as_micros();
+                    outcome
+                        .latencies_us
+                        .push(micros.try_into().unwrap_or(u32::MAX));
+                }
+            }
+            Ok((status, body)) => {
+                let body = String::from_utf8_lossy(&body);
+                let body: String = body.chars().take(300).collect();
+                outcome.error(format!(
+                    "POST {path}: {status} (expected {expected}): {body}"
+                ));
+            }
+            Err(e) => {
+                outcome.error(format!("POST {path}: {e:#}"));
+                // The connection may be unusable; a failure to reconnect ends the run.
+                conn = connect(target.addr).await?;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// Samples at the edges of the window, each on a fresh connection so that no
+/// connection sits idle long enough to meet the server's idle timeout.
+async fn sample_stats(
+    target: Arc<Target>,
+    from: Instant,
+    until: Instant,
+) -> anyhow::Result<(WriterStats, WriterStats)> {
+    tokio::time::sleep_until(from.into()).await;
+    let start = stats(&target).await?;
+    tokio::time::sleep_until(until.into()).await;
+    let end = stats(&target).await?;
+    Ok((start, end))
+}
+
+/// The server's writer statistics, `GET /internal/stats`.
+pub async fn stats(target: &Target) -> anyhow::Result<WriterStats> {
+    let mut conn = connect(target.addr).await?;
+    let request = Request::builder()
+        .uri("/internal/stats")
+        .header(HOST, &target.host)
+        .body(Empty::<Bytes>::new())?;
+    let (status, body) = exchange(&mut conn, request).await?;
+    anyhow::ensure!(status == StatusCode::OK, "GET /internal/stats: {status}");
+    serde_json::from_slice(&body).context("reading GET /internal/stats")
+}
+
+async fn connect<B>(addr: SocketAddr) -> anyhow::Result<SendRequest<B>>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let stream = TcpStream::connect(addr)
+        .await
+        .with_context(|| format!("connecting to {addr}"))?;
+    // Requests are small and sent whole; Nagle would only add delay.
+    stream.set_nodelay(true)?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .with_context(|| format!("HTTP handshake with {addr}"))?;
+    // Ends when the sender is dropped or the server closes the connection.
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(sender)
+}
+
+/// Sends one request and reads the whole answer, so the connection is ready for
+/// the next one.
+async fn exchange<B>(
+    conn: &mut SendRequest<B>,
+    request: Request<B>,
+) -> anyhow::Result<(StatusCode, Bytes)>
+where
+    B: Body + Send + 'static,
+{
+    conn.ready().await?;
+    let response = conn.send_request(request).await?;
+    let status = response.status();
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok((status, body))
+}
+
+/// The `p`-th percentile (0..=1) of sorted latencies, by nearest rank.
+pub fn percentile(sorted_us: &[u32], p: f64) -> Option<Duration> {
+    if sorted_us.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted_us.len() as f64).ceil() as usize;
+    let index = rank.clamp(1, sorted_us.len()) - 1;
+    Some(Duration::from_micros(sorted_us[index].into()))
+}

@@ -98,7 +98,19 @@ where
     let Some(key) = key else {
         return create(None).await;
     };
-    match create(Some(key.claim(ttl))).await {
+    let claim = key.claim(ttl);
+    // A key already used is answered before any other check, so a retry gets the
+    // first answer even where the request would now fail (the e-mail it created
+    // is taken, say). The claim inside the create settles races with this read.
+    if let Some(record) = store.idempotency_record(workspace_id, &key.key).await? {
+        if record.created_at >= claim.not_before {
+            if record.fingerprint != key.fingerprint {
+                return Err(refused());
+            }
+            return replay(store, workspace_id, &key).await;
+        }
+    }
+    match create(Some(claim)).await {
         Ok(answer) => {
             let body =
                 serde_json::to_string(&answer).map_err(|e| DomainError::Internal(e.into()))?;
@@ -113,15 +125,16 @@ where
         }
         Err(DomainError::IdempotencyKeyUsed {
             same_request: false,
-        }) => Err(DomainError::invalid(
-            HEADER,
-            "already used with a different request",
-        )),
+        }) => Err(refused()),
         Err(DomainError::IdempotencyKeyUsed { same_request: true }) => {
             replay(store, workspace_id, &key).await
         }
         Err(e) => Err(e),
     }
+}
+
+fn refused() -> DomainError {
+    DomainError::invalid(HEADER, "already used with a different request")
 }
 
 /// The first request's answer, waiting for it while that request is in flight.

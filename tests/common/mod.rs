@@ -26,18 +26,18 @@ pub struct Tenant {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(crm_server::ServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(config: crm_server::ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db_path = dir.path().join("crm.db");
         let store = Arc::new(SqliteStore::open(&db_path, Durability::Full).unwrap());
-        let server = crm_server::serve(
-            crm_server::ServerConfig {
-                bind: "127.0.0.1:0".parse().unwrap(),
-                ..Default::default()
-            },
-            store.clone(),
-            crm::SPECS,
-        )
-        .unwrap();
+        let server = crm_server::serve(config, store.clone(), crm::SPECS).unwrap();
         TestServer {
             url: format!("http://{}", server.local_addr()),
             db_path,
@@ -155,10 +155,26 @@ impl TestServer {
         content_type: &str,
         body: impl Into<reqwest::Body>,
     ) -> (u16, Value) {
+        self.post_with_headers(path, token, content_type, &[], body)
+            .await
+    }
+
+    /// A raw POST with extra headers.
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
         let mut req = reqwest::Client::new()
             .post(format!("{}{path}", self.url))
             .header("content-type", content_type)
             .body(body);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some(token) = token {
             req = req.header("authorization", format!("Bearer {token}"));
         }

@@ -2,12 +2,21 @@ use clap::Parser as _;
 
 fn main() -> std::process::ExitCode {
     let cli = crm::cli::Cli::parse();
+    // Log lines go to stderr through a writer thread, so a request never waits on
+    // the terminal; it is not lossy: under a burst, writers wait rather than drop
+    // lines (dropshot's own terminal drain drops them, which is why its logs are
+    // kept to warnings). The guard flushes what is queued at exit.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(1 << 16)
+        .finish(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(writer)
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

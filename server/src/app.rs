@@ -6,6 +6,7 @@ use crate::body::MultiFormatBody;
 use crate::extract::{Lenient, LenientShared};
 use crate::families;
 use crate::idempotency::IdempotencyKeyHeader;
+use crate::request_log::logged;
 use crate::store::Store;
 use dropshot::{
     Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, Header, HttpError,
@@ -52,32 +53,41 @@ impl CrmApi for CrmServer {
 
     async fn salesmap_create_people(
         rqctx: RequestContext<ServerContext>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        body: TypedBody<salesmap::CreatePeopleRequest>,
+        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        body: Lenient<TypedBody<salesmap::CreatePeopleRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError> {
-        let key = idempotency.into_inner().idempotency_key;
-        let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-        families::salesmap::create_people(ctx, headers, key, body.into_inner()).await
+        logged(&rqctx, async {
+            let key = idempotency.0?.into_inner().idempotency_key;
+            let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
+            families::salesmap::create_people(ctx, headers, key, body.0?.into_inner()).await
+        })
+        .await
     }
 
     async fn salesmap_create_lead(
         rqctx: RequestContext<ServerContext>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        body: TypedBody<salesmap::CreateLeadRequest>,
+        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        body: Lenient<TypedBody<salesmap::CreateLeadRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError> {
-        let key = idempotency.into_inner().idempotency_key;
-        let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-        families::salesmap::create_lead(ctx, headers, key, body.into_inner()).await
+        logged(&rqctx, async {
+            let key = idempotency.0?.into_inner().idempotency_key;
+            let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
+            families::salesmap::create_lead(ctx, headers, key, body.0?.into_inner()).await
+        })
+        .await
     }
 
     async fn introzy_create_person(
         rqctx: RequestContext<ServerContext>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        body: TypedBody<introzy::CreatePersonRequest>,
+        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        body: Lenient<TypedBody<introzy::CreatePersonRequest>>,
     ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError> {
-        let key = idempotency.into_inner().idempotency_key;
-        let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-        families::introzy::create_person(ctx, headers, key, body.into_inner()).await
+        logged(&rqctx, async {
+            let key = idempotency.0?.into_inner().idempotency_key;
+            let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
+            families::introzy::create_person(ctx, headers, key, body.0?.into_inner()).await
+        })
+        .await
     }
 
     async fn bigchange_create_person(
@@ -88,22 +98,28 @@ impl CrmApi for CrmServer {
         bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
         bigchange::Problem,
     > {
-        let request = families::bigchange::Request {
-            ctx: rqctx.context(),
-            headers: rqctx.request.headers(),
-            path: rqctx.request.uri().path(),
-        };
-        Ok(families::bigchange::create_person(request, headers.0, body.0).await)
+        logged(&rqctx, async {
+            let request = families::bigchange::Request {
+                ctx: rqctx.context(),
+                headers: rqctx.request.headers(),
+                path: rqctx.request.uri().path(),
+            };
+            Ok(families::bigchange::create_person(request, headers.0, body.0).await)
+        })
+        .await
     }
 
     async fn maiascore_create_customer(
         rqctx: RequestContext<ServerContext>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        body: MultiFormatBody<maiascore::CustomerInput>,
+        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        body: Lenient<MultiFormatBody<maiascore::CustomerInput>>,
     ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError> {
-        let key = idempotency.into_inner().idempotency_key;
-        let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-        families::maiascore::create_customer(ctx, headers, key, body.value).await
+        logged(&rqctx, async {
+            let key = idempotency.0?.into_inner().idempotency_key;
+            let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
+            families::maiascore::create_customer(ctx, headers, key, body.0?.value).await
+        })
+        .await
     }
 
     async fn internal_stats(

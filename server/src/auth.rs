@@ -95,6 +95,7 @@ pub async fn authenticate(
         .await
         .map_err(AuthError::Store)?
         .ok_or(AuthError::Unknown)?;
+    crate::request_log::note_workspace(token.workspace.id);
     if let Some(expires_at) = token.expires_at {
         if expires_at <= Timestamp::now() {
             return Err(AuthError::Expired(expires_at));

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod extract;
 mod families;
 pub mod idempotency;
+pub mod request_log;
 pub mod store;
 pub mod time;
 

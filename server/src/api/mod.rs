@@ -3,7 +3,9 @@
 //! check compares with the hand-written YAML in `openapi/`.
 //!
 //! Each endpoint is tagged with its family; the tag names its YAML document
-//! (`salesmap` → `openapi/salesmap.yaml`).
+//! (`salesmap` → `openapi/salesmap.yaml`). Every input is taken leniently
+//! ([`crate::extract`]): the handler answers (and logs) every request, even one
+//! dropshot would have refused.
 
 pub mod bigchange;
 pub mod envelope;
@@ -32,8 +34,8 @@ pub trait CrmApi {
     }]
     async fn salesmap_create_people(
         rqctx: RequestContext<Self::Context>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        body: TypedBody<salesmap::CreatePeopleRequest>,
+        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        body: Lenient<TypedBody<salesmap::CreatePeopleRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError>;
 
     /// 리드 생성: create a SalesMap lead.
@@ -44,8 +46,8 @@ pub trait CrmApi {
     }]
     async fn salesmap_create_lead(
         rqctx: RequestContext<Self::Context>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        body: TypedBody<salesmap::CreateLeadRequest>,
+        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        body: Lenient<TypedBody<salesmap::CreateLeadRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError>;
 
     /// Introzy: create a person.
@@ -56,8 +58,8 @@ pub trait CrmApi {
     }]
     async fn introzy_create_person(
         rqctx: RequestContext<Self::Context>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        body: TypedBody<introzy::CreatePersonRequest>,
+        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        body: Lenient<TypedBody<introzy::CreatePersonRequest>>,
     ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError>;
 
     /// BigChange: create a person (scope `contacts:persons:write`).
@@ -85,8 +87,8 @@ pub trait CrmApi {
     }]
     async fn maiascore_create_customer(
         rqctx: RequestContext<Self::Context>,
-        idempotency: Header<IdempotencyKeyHeader>,
-        body: MultiFormatBody<maiascore::CustomerInput>,
+        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        body: Lenient<MultiFormatBody<maiascore::CustomerInput>>,
     ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError>;
 
     /// The store's writer statistics (commits, and the writes they carried), for

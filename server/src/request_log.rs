@@ -1,0 +1,52 @@
+//! One info line per request: request id, method, path, status, latency and
+//! workspace. Never a token or a body.
+//!
+//! Every endpoint runs its handler inside [`logged`]. Inputs are taken leniently
+//! (see [`crate::extract`]) so that even a request dropshot would refuse reaches
+//! the handler, and is logged like any other. The workspace is noted by
+//! authentication, through a task-local, so no family has to pass it along.
+
+use dropshot::{HttpResponse, HttpResponseError, RequestContext, ServerContext};
+use std::cell::Cell;
+use std::future::Future;
+use std::time::Instant;
+
+tokio::task_local! {
+    static WORKSPACE: Cell<Option<i64>>;
+}
+
+/// Records the request's workspace for its log line (called by authentication).
+pub fn note_workspace(id: i64) {
+    let _ = WORKSPACE.try_with(|w| w.set(Some(id)));
+}
+
+/// Runs `handler` and logs the request once it has an answer.
+pub async fn logged<C, R, E, F>(rqctx: &RequestContext<C>, handler: F) -> Result<R, E>
+where
+    C: ServerContext,
+    R: HttpResponse,
+    E: HttpResponseError,
+    F: Future<Output = Result<R, E>>,
+{
+    let started = Instant::now();
+    let (result, workspace) = WORKSPACE
+        .scope(Cell::new(None), async {
+            let result = handler.await;
+            (result, WORKSPACE.with(Cell::get))
+        })
+        .await;
+    let status = match &result {
+        Ok(r) => r.status_code().as_u16(),
+        Err(e) => e.status_code().as_u16(),
+    };
+    tracing::info!(
+        request_id = %rqctx.request_id,
+        method = %rqctx.request.method(),
+        path = %rqctx.request.uri().path(),
+        status,
+        latency_us = started.elapsed().as_micros() as u64,
+        workspace = workspace.map_or(-1, |w| w),
+        "request"
+    );
+    result
+}

@@ -8,17 +8,16 @@ mod common;
 use common::{Tenant, TestServer};
 use serde_json::{json, Value};
 
-/// One create of each family: (path, extra headers, table, body, another body).
-fn creates(
-    t: &Tenant,
-    contact: i64,
-) -> Vec<(
+/// One create of a family: (path, extra headers, table, body, another body).
+type Create = (
     &'static str,
     Vec<(&'static str, String)>,
     &'static str,
     Value,
     Value,
-)> {
+);
+
+fn creates(t: &Tenant, contact: i64) -> Vec<Create> {
     vec![
         (
             "/v2/people",

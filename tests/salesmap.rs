@@ -539,7 +539,7 @@ async fn malformed_requests_get_salesmap_errors_and_store_nothing() {
         ("/v2/people", Some(&t.token), "application/json", "{\"name\": 123}", 400, "unable to parse JSON body: name: invalid type: integer `123`, expected a string at line 1 column 12"),
         ("/v2/people", Some(&t.token), "application/json", "{\"memo\": \"x\"}", 400, "unable to parse JSON body: missing field `name` at line 1 column 13"),
         ("/v2/lead", Some(&t.token), "application/json", "{\"name\": \"x\", \"fieldList\": \"nope\"}", 400, "unable to parse JSON body: fieldList: invalid type: string \"nope\", expected a sequence at line 1 column 33"),
-        ("/v2/people", Some(&t.token), "text/plain", "{\"name\": \"x\"}", 400, "unsupported content-type: text/plain"),
+        ("/v2/people", Some(&t.token), "text/plain", "{\"name\": \"x\"}", 415, "Content-Type: text/plain is not supported; send application/json"),
         ("/v2/people", None, "application/json", "{\"name\": \"x\"}", 401, "Authorization: a bearer token is required"),
         ("/v2/lead", Some("not-a-real-token"), "application/json", "{\"name\": \"x\"}", 401, "Authorization: the bearer token is not valid"),
         ("/v2/people", Some(&expired), "application/json", "{\"name\": \"x\"}", 401, "Authorization: the bearer token expired at"),

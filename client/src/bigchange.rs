@@ -873,11 +873,7 @@ Sends a `POST` request to `/v1/contacts/persons`
 
 Arguments:
 - `customer_id`: The customer identifier.
-- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
-key and the same request answers what the first answered and creates nothing;
-the same key with another request is refused (422 with `errors.Idempotency-Key`). Keys are kept per
-workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
-
+- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same key and the same request answers what the first answered and creates nothing; the same key with another request is refused (422 with `errors.Idempotency-Key`). Keys are kept per workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
 - `body`: Create person model.
 ```ignore
 let response = client.bigchange_create_person()
@@ -1016,6 +1012,8 @@ pub mod builder {
                 400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 _ => Err(Error::UnexpectedResponse(response)),

@@ -1383,11 +1383,7 @@ An empty `companyId` (as in Introzy's own example) means no company id.
 Sends a `POST` request to `/api/people`
 
 Arguments:
-- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
-key and the same request answers what the first answered and creates nothing;
-the same key with another request is refused (400). Keys are kept per
-workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
-
+- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same key and the same request answers what the first answered and creates nothing; the same key with another request is refused (400). Keys are kept per workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
 - `body`
 ```ignore
 let response = client.introzy_create_person()
@@ -1531,6 +1527,20 @@ pub mod builder {
                     )
                 }
                 409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

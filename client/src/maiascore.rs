@@ -1018,11 +1018,7 @@ expanded.
 Sends a `POST` request to `/customers`
 
 Arguments:
-- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
-key and the same request answers what the first answered and creates nothing;
-the same key with another request is refused (400). Keys are kept per
-workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
-
+- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same key and the same request answers what the first answered and creates nothing; the same key with another request is refused (400). Keys are kept per workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
 - `body`
 ```ignore
 let response = client.maiascore_create_customer()
@@ -1150,6 +1146,13 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

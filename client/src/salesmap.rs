@@ -1554,11 +1554,7 @@ with 400 and the reason `동일한 이메일을 가진 고객이 존재합니다
 Sends a `POST` request to `/v2/people`
 
 Arguments:
-- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
-key and the same request answers what the first answered and creates nothing;
-the same key with another request is refused (400). Keys are kept per
-workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
-
+- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same key and the same request answers what the first answered and creates nothing; the same key with another request is refused (400). Keys are kept per workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
 - `body`
 ```ignore
 let response = client.salesmap_create_people()
@@ -1583,11 +1579,7 @@ pipeline's first stage.
 Sends a `POST` request to `/v2/lead`
 
 Arguments:
-- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
-key and the same request answers what the first answered and creates nothing;
-the same key with another request is refused (400). Keys are kept per
-workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
-
+- `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same key and the same request answers what the first answered and creates nothing; the same key with another request is refused (400). Keys are kept per workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
 - `body`
 ```ignore
 let response = client.salesmap_create_lead()
@@ -1730,6 +1722,20 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 500u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -1853,6 +1859,20 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                415u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

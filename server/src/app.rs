@@ -2,7 +2,7 @@
 //! to its family, and starting the HTTP server.
 
 use crate::api::{self, bigchange, introzy, maiascore, salesmap, CrmApi, DocumentPath};
-use crate::body::MultiFormatBody;
+use crate::body::{JsonBody, MultiFormatBody};
 use crate::extract::{Lenient, LenientShared};
 use crate::families;
 use crate::idempotency::IdempotencyKeyHeader;
@@ -11,7 +11,6 @@ use crate::store::Store;
 use dropshot::{
     Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, Header, HttpError,
     HttpResponseCreated, HttpResponseOk, HttpServer, Path, RequestContext, ServerBuilder,
-    TypedBody,
 };
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -54,12 +53,12 @@ impl CrmApi for CrmServer {
     async fn salesmap_create_people(
         rqctx: RequestContext<ServerContext>,
         idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<TypedBody<salesmap::CreatePeopleRequest>>,
+        body: Lenient<JsonBody<salesmap::CreatePeopleRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError> {
         logged(&rqctx, async {
             let key = idempotency.0?.into_inner().idempotency_key;
             let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-            families::salesmap::create_people(ctx, headers, key, body.0?.into_inner()).await
+            families::salesmap::create_people(ctx, headers, key, body.0?.0).await
         })
         .await
     }
@@ -67,12 +66,12 @@ impl CrmApi for CrmServer {
     async fn salesmap_create_lead(
         rqctx: RequestContext<ServerContext>,
         idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<TypedBody<salesmap::CreateLeadRequest>>,
+        body: Lenient<JsonBody<salesmap::CreateLeadRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError> {
         logged(&rqctx, async {
             let key = idempotency.0?.into_inner().idempotency_key;
             let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-            families::salesmap::create_lead(ctx, headers, key, body.0?.into_inner()).await
+            families::salesmap::create_lead(ctx, headers, key, body.0?.0).await
         })
         .await
     }
@@ -80,12 +79,12 @@ impl CrmApi for CrmServer {
     async fn introzy_create_person(
         rqctx: RequestContext<ServerContext>,
         idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<TypedBody<introzy::CreatePersonRequest>>,
+        body: Lenient<JsonBody<introzy::CreatePersonRequest>>,
     ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError> {
         logged(&rqctx, async {
             let key = idempotency.0?.into_inner().idempotency_key;
             let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-            families::introzy::create_person(ctx, headers, key, body.0?.into_inner()).await
+            families::introzy::create_person(ctx, headers, key, body.0?.0).await
         })
         .await
     }
@@ -93,7 +92,7 @@ impl CrmApi for CrmServer {
     async fn bigchange_create_person(
         rqctx: RequestContext<ServerContext>,
         headers: LenientShared<Header<bigchange::PersonHeaders>>,
-        body: Lenient<TypedBody<bigchange::CreatePersonModel>>,
+        body: Lenient<JsonBody<bigchange::CreatePersonModel>>,
     ) -> Result<
         bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
         bigchange::Problem,

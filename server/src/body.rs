@@ -89,18 +89,11 @@ pub fn parse<T: DeserializeOwned>(
             e.valid_up_to()
         ))
     })?;
-    if text.contains('\0') {
+    if text.contains('\0') || has_escaped_nul(text) {
         return Err(bad_request("body: contains a NUL character".into()));
     }
     let value = match format {
-        BodyFormat::Json => {
-            let mut de = serde_json::Deserializer::from_str(text);
-            let value = serde_path_to_error::deserialize(&mut de)
-                .map_err(|e| bad_request(format!("unable to parse JSON body: {}", describe(&e))))?;
-            de.end()
-                .map_err(|e| bad_request(format!("unable to parse JSON body: {e}")))?;
-            value
-        }
+        BodyFormat::Json => parse_json(text)?,
         BodyFormat::Xml => parse_xml(text)?,
         BodyFormat::Form => {
             let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
@@ -109,6 +102,36 @@ pub fn parse<T: DeserializeOwned>(
         }
     };
     Ok(MultiFormatBody { value, format })
+}
+
+/// The body as JSON. serde_json refuses nesting deeper than 128 levels, and
+/// numbers a field's type cannot hold; errors name the field.
+fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, HttpError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| bad_request(format!("unable to parse JSON body: {}", describe(&e))))?;
+    de.end()
+        .map_err(|e| bad_request(format!("unable to parse JSON body: {e}")))?;
+    Ok(value)
+}
+
+/// A `\u0000` escape in a JSON text (not one whose backslash is itself escaped):
+/// no field of ours holds a NUL, and SQLite and most consumers mishandle one.
+fn has_escaped_nul(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find("u0000").map(|p| p + from) {
+        let backslashes = bytes[..pos]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if backslashes % 2 == 1 {
+            return true;
+        }
+        from = pos + 5;
+    }
+    false
 }
 
 fn looks_like_json(bytes: &[u8]) -> bool {
@@ -189,6 +212,89 @@ fn parse_xml<T: DeserializeOwned>(text: &str) -> Result<T, HttpError> {
         .map_err(|e| bad_request(format!("unable to parse XML body: {}", describe(&e))))
 }
 
+fn too_large(limit: usize) -> HttpError {
+    HttpError::for_client_error(
+        None,
+        dropshot::ClientErrorStatusCode::PAYLOAD_TOO_LARGE,
+        format!("body: larger than the limit of {limit} bytes"),
+    )
+}
+
+/// The Content-Type and raw body, refused with 413 past the server's limit.
+async fn read_body<Context: ServerContext>(
+    rqctx: &RequestContext<Context>,
+    request: hyper::Request<dropshot::Body>,
+) -> Result<(Option<String>, bytes::Bytes), HttpError> {
+    let limit = rqctx.request_body_max_bytes();
+    let headers = request.headers();
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .map(|v| v.to_str().map(str::to_owned))
+        .transpose()
+        .map_err(|_| bad_request("Content-Type: not a valid header value".into()))?;
+    let body = UntypedBody::from_request(rqctx, request)
+        .await
+        .map_err(|e| {
+            // A body without Content-Length that runs past the limit: dropshot says 400.
+            if e.external_message
+                .starts_with("request body exceeded maximum size")
+            {
+                too_large(limit)
+            } else {
+                e
+            }
+        })?;
+    Ok((content_type, bytes::Bytes::copy_from_slice(body.as_bytes())))
+}
+
+/// A JSON body, for endpoints that take only JSON: like `TypedBody<T>`, with 415 for
+/// another content type, 413 past the size limit, and NUL characters refused.
+pub struct JsonBody<T>(pub T);
+
+#[async_trait]
+impl<T> ExclusiveExtractor for JsonBody<T>
+where
+    T: JsonSchema + DeserializeOwned + Send + Sync + 'static,
+{
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+        request: hyper::Request<dropshot::Body>,
+    ) -> Result<Self, HttpError> {
+        let (content_type, bytes) = read_body(rqctx, request).await?;
+        match content_type.as_deref().map(media_type).as_deref() {
+            Some(JSON) => {}
+            Some(m) if m.starts_with("application/") && m.ends_with("+json") => {}
+            Some(other) => {
+                return Err(unsupported(format!(
+                    "Content-Type: {other} is not supported; send {JSON}"
+                )))
+            }
+            None => return Err(unsupported(format!("Content-Type: required; send {JSON}"))),
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            bad_request(format!(
+                "body: not valid UTF-8 (at byte {})",
+                e.valid_up_to()
+            ))
+        })?;
+        if text.contains('\0') || has_escaped_nul(text) {
+            return Err(bad_request("body: contains a NUL character".into()));
+        }
+        parse_json(text).map(JsonBody)
+    }
+
+    fn metadata(_: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        TypedBody::<T>::metadata(ApiEndpointBodyContentType::Json)
+    }
+}
+
 #[async_trait]
 impl<T> ExclusiveExtractor for MultiFormatBody<T>
 where
@@ -198,14 +304,8 @@ where
         rqctx: &RequestContext<Context>,
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        let content_type = request
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .map(|v| v.to_str().map(str::to_owned))
-            .transpose()
-            .map_err(|_| bad_request("Content-Type: not a valid header value".into()))?;
-        let body = UntypedBody::from_request(rqctx, request).await?;
-        parse(content_type.as_deref(), body.as_bytes())
+        let (content_type, bytes) = read_body(rqctx, request).await?;
+        parse(content_type.as_deref(), &bytes)
     }
 
     fn metadata(_: ApiEndpointBodyContentType) -> ExtractorMetadata {

@@ -20,7 +20,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
     security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
     operations: &[OperationFacts {
         operation_id: "bigchange_create_person",
-        error_statuses: &[400, 401, 403, 422, 500],
+        error_statuses: &[400, 401, 403, 413, 415, 422, 500],
         error_media_type: PROBLEM_JSON,
         security: &[("bearerAuth", &[])],
         required_scopes: &[PERSONS_WRITE],

@@ -12,7 +12,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
     security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
     operations: &[OperationFacts {
         operation_id: "introzy_create_person",
-        error_statuses: &[400, 401, 404, 409, 500],
+        error_statuses: &[400, 401, 404, 409, 413, 415, 500],
         error_media_type: "application/json",
         security: &[("bearerAuth", &[])],
         required_scopes: &[],

@@ -14,7 +14,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
     security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
     operations: &[OperationFacts {
         operation_id: "maiascore_create_customer",
-        error_statuses: &[400, 403, 415, 500],
+        error_statuses: &[400, 403, 413, 415, 500],
         error_media_type: "application/json",
         security: &[("bearerAuth", &[])],
         required_scopes: &[],

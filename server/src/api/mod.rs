@@ -13,11 +13,11 @@ pub mod introzy;
 pub mod maiascore;
 pub mod salesmap;
 
-use crate::body::MultiFormatBody;
+use crate::body::{JsonBody, MultiFormatBody};
 use crate::extract::{Lenient, LenientShared};
 use crate::idempotency::IdempotencyKeyHeader;
 use dropshot::{
-    Body, Header, HttpError, HttpResponseCreated, HttpResponseOk, Path, RequestContext, TypedBody,
+    Body, Header, HttpError, HttpResponseCreated, HttpResponseOk, Path, RequestContext,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -35,7 +35,7 @@ pub trait CrmApi {
     async fn salesmap_create_people(
         rqctx: RequestContext<Self::Context>,
         idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<TypedBody<salesmap::CreatePeopleRequest>>,
+        body: Lenient<JsonBody<salesmap::CreatePeopleRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError>;
 
     /// 리드 생성: create a SalesMap lead.
@@ -47,7 +47,7 @@ pub trait CrmApi {
     async fn salesmap_create_lead(
         rqctx: RequestContext<Self::Context>,
         idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<TypedBody<salesmap::CreateLeadRequest>>,
+        body: Lenient<JsonBody<salesmap::CreateLeadRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError>;
 
     /// Introzy: create a person.
@@ -59,7 +59,7 @@ pub trait CrmApi {
     async fn introzy_create_person(
         rqctx: RequestContext<Self::Context>,
         idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<TypedBody<introzy::CreatePersonRequest>>,
+        body: Lenient<JsonBody<introzy::CreatePersonRequest>>,
     ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError>;
 
     /// BigChange: create a person (scope `contacts:persons:write`).
@@ -73,7 +73,7 @@ pub trait CrmApi {
     async fn bigchange_create_person(
         rqctx: RequestContext<Self::Context>,
         headers: LenientShared<Header<bigchange::PersonHeaders>>,
-        body: Lenient<TypedBody<bigchange::CreatePersonModel>>,
+        body: Lenient<JsonBody<bigchange::CreatePersonModel>>,
     ) -> Result<
         bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
         bigchange::Problem,

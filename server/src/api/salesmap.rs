@@ -13,7 +13,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
     operations: &[
         OperationFacts {
             operation_id: "salesmap_create_people",
-            error_statuses: &[400, 401, 404, 500],
+            error_statuses: &[400, 401, 404, 413, 415, 500],
             error_media_type: "application/json",
             security: &[("bearerAuth", &[])],
             required_scopes: &[],
@@ -21,7 +21,7 @@ pub const DOCUMENT: DocumentFacts = DocumentFacts {
         },
         OperationFacts {
             operation_id: "salesmap_create_lead",
-            error_statuses: &[400, 401, 404, 500],
+            error_statuses: &[400, 401, 404, 413, 415, 500],
             error_media_type: "application/json",
             security: &[("bearerAuth", &[])],
             required_scopes: &[],

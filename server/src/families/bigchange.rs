@@ -6,12 +6,13 @@ use crate::api::bigchange::*;
 use crate::api::envelope::{auth_failure, INTERNAL_MESSAGE};
 use crate::app::ServerContext;
 use crate::auth;
+use crate::body::JsonBody;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
 use crate::domain::people::{self, CreatePerson, OrganizationInput};
 use crate::domain::{validate, DomainError};
 use crate::idempotency::{self, Idempotency};
 use crate::store::{NewPerson, RecordKey};
-use dropshot::{ErrorStatusCode, Header, HttpError, HttpResponseCreated, TypedBody};
+use dropshot::{ErrorStatusCode, Header, HttpError, HttpResponseCreated};
 use http::HeaderMap;
 use std::collections::BTreeMap;
 
@@ -93,7 +94,7 @@ fn custom_field_inputs(fields: Option<Vec<CustomFieldValueModel>>) -> Vec<FieldI
 pub async fn create_person(
     req: Request<'_>,
     headers: Result<Header<PersonHeaders>, HttpError>,
-    body: Result<TypedBody<CreatePersonModel>, HttpError>,
+    body: Result<JsonBody<CreatePersonModel>, HttpError>,
 ) -> Answer {
     let store = req.ctx.store.as_ref();
     let who = match auth::authenticate(store, req.headers, Some(PERSONS_WRITE)).await {
@@ -131,7 +132,7 @@ pub async fn create_person(
         );
     }
     let body = match body {
-        Ok(b) => b.into_inner(),
+        Ok(b) => b.0,
         Err(e) => {
             let status = e.status_code;
             return problem(&req, status, crate::api::envelope::public_message(e));

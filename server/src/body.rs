@@ -104,9 +104,47 @@ pub fn parse<T: DeserializeOwned>(
     Ok(MultiFormatBody { value, format })
 }
 
-/// The body as JSON. serde_json refuses nesting deeper than 128 levels, and
-/// numbers a field's type cannot hold; errors name the field.
+/// JSON documents nest no deeper than this. Our bodies nest a few levels; serde_json
+/// would skip deeper unknown fields without a limit.
+const MAX_JSON_DEPTH: usize = 32;
+
+/// Whether `text` nests arrays and objects deeper than `MAX_JSON_DEPTH` (brackets
+/// inside strings do not count).
+fn too_deep(text: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The body as JSON: nesting is bounded, numbers a field's type cannot hold are
+/// refused, and errors name the field.
 fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, HttpError> {
+    if too_deep(text) {
+        return Err(bad_request(format!(
+            "unable to parse JSON body: nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| bad_request(format!("unable to parse JSON body: {}", describe(&e))))?;

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod contract;
 pub mod generate;
+pub mod schemathesis;
 
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};

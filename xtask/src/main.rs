@@ -5,7 +5,10 @@
 //! - `contract`: compare each YAML document with what the server emits;
 //! - `openapi NAME`: print the document the server emits for a family;
 //! - `bench [--quick] [--seconds N]`: benchmark the release server's creates
-//!   against its baselines (see `xtask/src/bench.rs`).
+//!   against its baselines (see `xtask/src/bench.rs`);
+//! - `schemathesis [--st PATH]`: Schemathesis against every document and a live
+//!   server (see `schemathesis.toml`);
+//! - `crash [--rounds N]`: the SIGKILL crash test (`tests/crash.rs`).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,6 +49,21 @@ enum Cmd {
         #[arg(long, hide = true)]
         skip_build: bool,
     },
+    /// Run Schemathesis against every document in openapi/ and a live server.
+    Schemathesis {
+        /// The Schemathesis executable.
+        #[arg(long, default_value = "st")]
+        st: String,
+        /// Examples per operation and phase.
+        #[arg(long, default_value_t = 50)]
+        max_examples: u32,
+    },
+    /// Kill the server with SIGKILL mid-load and check every acknowledged create.
+    Crash {
+        /// How many kill-and-restart rounds.
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
+    },
     /// The bench's no-op dropshot server (started by `bench`, not by hand).
     #[command(hide = true)]
     BenchNoopServer {
@@ -84,6 +102,16 @@ fn main() -> ExitCode {
             },
         ),
         Cmd::BenchNoopServer { bind } => xtask::bench::noop::serve(bind).map(|()| true),
+        Cmd::Schemathesis { st, max_examples } => {
+            xtask::schemathesis::run(&root, xtask::schemathesis::Options { st, max_examples })
+        }
+        Cmd::Crash { rounds } => std::process::Command::new(env!("CARGO"))
+            .args(["test", "--test", "crash", "--", "--nocapture"])
+            .env("CRM_CRASH_ROUNDS", rounds.to_string())
+            .current_dir(&root)
+            .status()
+            .map(|s| s.success())
+            .map_err(Into::into),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -83,15 +83,7 @@ pub fn parse<T: DeserializeOwned>(
             )))
         }
     };
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        bad_request(format!(
-            "body: not valid UTF-8 (at byte {})",
-            e.valid_up_to()
-        ))
-    })?;
-    if text.contains('\0') || has_escaped_nul(text) {
-        return Err(bad_request("body: contains a NUL character".into()));
-    }
+    let text = body_text(bytes)?;
     let value = match format {
         BodyFormat::Json => parse_json(text)?,
         BodyFormat::Xml => parse_xml(text)?,
@@ -170,6 +162,20 @@ fn has_escaped_nul(text: &str) -> bool {
         from = pos + 5;
     }
     false
+}
+
+/// The body as text: UTF-8, with no NUL character (raw, or escaped in JSON).
+fn body_text(bytes: &[u8]) -> Result<&str, HttpError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        bad_request(format!(
+            "body: not valid UTF-8 (at byte {})",
+            e.valid_up_to()
+        ))
+    })?;
+    if text.contains('\0') || has_escaped_nul(text) {
+        return Err(bad_request("body: contains a NUL character".into()));
+    }
+    Ok(text)
 }
 
 fn looks_like_json(bytes: &[u8]) -> bool {
@@ -316,16 +322,7 @@ where
             }
             None => return Err(unsupported(format!("Content-Type: required; send {JSON}"))),
         }
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
-            bad_request(format!(
-                "body: not valid UTF-8 (at byte {})",
-                e.valid_up_to()
-            ))
-        })?;
-        if text.contains('\0') || has_escaped_nul(text) {
-            return Err(bad_request("body: contains a NUL character".into()));
-        }
-        parse_json(text).map(JsonBody)
+        parse_json(body_text(&bytes)?).map(JsonBody)
     }
 
     fn metadata(_: ApiEndpointBodyContentType) -> ExtractorMetadata {

@@ -146,21 +146,20 @@ impl Bench<'_> {
     /// First, while nothing else runs.
     fn storage_baselines(&mut self) -> anyhow::Result<()> {
         let duration = self.plan.storage;
-        eprintln!("baseline: fsync");
+        eprintln!("baseline: disk, 4 KiB write + fsync");
         let fsync = storage::fsync_rate(self.dir, duration)?;
         self.rows.push(Row::storage(
             "baseline: disk, 4 KiB write + fsync",
             &fsync,
             false,
         ));
-        for per_transaction in [1, 1000] {
-            eprintln!("baseline: SQLite, {per_transaction} rows per transaction");
+        for (per_transaction, label) in [
+            (1, "baseline: SQLite WAL FULL, 1 row/transaction"),
+            (1000, "baseline: SQLite WAL FULL, 1,000 rows/transaction"),
+        ] {
+            eprintln!("{label}");
             let measured = storage::sqlite_inserts(self.dir, per_transaction, duration)?;
-            let label = format!(
-                "baseline: SQLite WAL FULL, {} row(s)/transaction",
-                report::thousands(per_transaction as f64)
-            );
-            self.rows.push(Row::storage(&label, &measured, true));
+            self.rows.push(Row::storage(label, &measured, true));
         }
         Ok(())
     }
@@ -251,7 +250,8 @@ impl Bench<'_> {
             Variant::LogsInfo => format!("{}, `RUST_LOG=info` (logging pair)", family.name()),
             Variant::LogsWarn => format!("{}, `RUST_LOG=warn` (logging pair)", family.name()),
         };
-        eprintln!("{label} at {connections} connections");
+        let plural = if connections == 1 { "" } else { "s" };
+        eprintln!("{label}, {connections} connection{plural}");
         let outcome = self
             .runtime
             .block_on(load::run(
@@ -261,7 +261,7 @@ impl Bench<'_> {
                 self.plan.warmup,
                 self.plan.measure,
             ))
-            .with_context(|| format!("{label} at {connections} connections"))?;
+            .with_context(|| format!("{label}, {connections} connection{plural}"))?;
         eprintln!(
             "  {} creates/s, {} errors",
             report::thousands(outcome.rate()),

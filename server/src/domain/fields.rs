@@ -84,6 +84,39 @@ fn describe(locator: &FieldLocator) -> String {
     }
 }
 
+/// Resolves `inputs` against the workspace's definitions for `entity`. A cached
+/// list is trusted only if it knows every field named; otherwise a fresh one is
+/// read, so a field defined a moment ago (by `crm admin`) is never called unknown.
+pub async fn resolve_in(
+    store: &dyn crate::store::Store,
+    workspace_id: i64,
+    entity: crate::store::Entity,
+    inputs: Vec<FieldInput>,
+) -> Result<(ResolvedFields, std::sync::Arc<Vec<FieldDefinition>>), DomainError> {
+    if inputs.is_empty() {
+        return Ok((ResolvedFields::default(), Default::default()));
+    }
+    let mut definitions = store.field_definitions(workspace_id, entity, false).await?;
+    if !inputs
+        .iter()
+        .all(|i| find(&definitions, &i.locator).is_some())
+    {
+        definitions = store.field_definitions(workspace_id, entity, true).await?;
+    }
+    Ok((resolve(&definitions, inputs)?, definitions))
+}
+
+fn find<'a>(
+    definitions: &'a [FieldDefinition],
+    locator: &FieldLocator,
+) -> Option<&'a FieldDefinition> {
+    definitions.iter().find(|d| match locator {
+        FieldLocator::Name(n) => d.name == *n,
+        FieldLocator::Key(k) => d.key == *k,
+        FieldLocator::DefinitionId(id) => d.id.id == *id,
+    })
+}
+
 /// Checks every input against `definitions` (the workspace's definitions for one
 /// entity). Errors name the field by its place in the request and its name.
 pub fn resolve(
@@ -93,22 +126,15 @@ pub fn resolve(
     let mut out = ResolvedFields::default();
     let mut seen: Vec<i64> = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let def = definitions
-            .iter()
-            .find(|d| match &input.locator {
-                FieldLocator::Name(n) => d.name == *n,
-                FieldLocator::Key(k) => d.key == *k,
-                FieldLocator::DefinitionId(id) => d.id.id == *id,
-            })
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    &input.path,
-                    format!(
-                        "unknown field {}: no such data field is defined in this workspace",
-                        describe(&input.locator)
-                    ),
-                )
-            })?;
+        let def = find(definitions, &input.locator).ok_or_else(|| {
+            DomainError::invalid(
+                &input.path,
+                format!(
+                    "unknown field {}: no such data field is defined in this workspace",
+                    describe(&input.locator)
+                ),
+            )
+        })?;
         if seen.contains(&def.id.id) {
             return Err(DomainError::invalid(
                 &input.path,

@@ -90,8 +90,7 @@ pub async fn create_lead(
         }
     };
 
-    let definitions = store.field_definitions(ws, Entity::Lead).await?;
-    let fields = fields::resolve(&definitions, req.fields)?;
+    let (fields, _) = fields::resolve_in(store, ws, Entity::Lead, req.fields).await?;
     if fields.email.is_some() || fields.phone.is_some() || fields.position.is_some() {
         // Standard column fields exist only for persons; a lead definition never
         // carries `builtin`, so this is unreachable unless the store is corrupt.

@@ -57,8 +57,7 @@ pub async fn create_person(
         Some(OrganizationInput::Named(name)) => Some(OrganizationTarget::Named(name)),
     };
 
-    let definitions = store.field_definitions(ws, Entity::Person).await?;
-    let resolved = fields::resolve(&definitions, req.fields)?;
+    let (resolved, definitions) = fields::resolve_in(store, ws, Entity::Person, req.fields).await?;
     for (slot, value, what) in [
         (&mut person.email, resolved.email, "e-mail"),
         (&mut person.phone, resolved.phone, "phone"),

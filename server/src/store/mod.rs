@@ -405,11 +405,14 @@ pub struct NewFieldDefinition {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn token_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<TokenRecord>>;
+    /// The workspace's definitions for `entity`; `fresh` bypasses any cache (the
+    /// domain asks for it before calling a field unknown).
     async fn field_definitions(
         &self,
         workspace_id: i64,
         entity: Entity,
-    ) -> StoreResult<Vec<FieldDefinition>>;
+        fresh: bool,
+    ) -> StoreResult<std::sync::Arc<Vec<FieldDefinition>>>;
     async fn organization(
         &self,
         workspace_id: i64,

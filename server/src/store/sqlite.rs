@@ -65,7 +65,19 @@ pub struct SqliteStore {
     durability: Durability,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// Tokens by hash. A token never changes once issued (expiry is checked at
+    /// each use), so a hit needs no query; unknown hashes are not cached.
+    tokens: std::sync::RwLock<std::collections::HashMap<[u8; 32], TokenRecord>>,
+    /// Field definitions by (workspace, entity). Definitions are only ever added,
+    /// and the domain asks for a fresh list before calling a field unknown, so a
+    /// definition added by another process is seen at its first use.
+    definitions: std::sync::RwLock<
+        std::collections::HashMap<(i64, &'static str), Arc<Vec<FieldDefinition>>>,
+    >,
 }
+
+/// Bounds the caches: past this many entries one is emptied and refills.
+const CACHE_LIMIT: usize = 10_000;
 
 fn open(path: &Path, durability: Durability) -> anyhow::Result<Connection> {
     let conn = Connection::open(path)
@@ -114,6 +126,8 @@ impl SqliteStore {
             durability,
             writer: Mutex::new(Some(tx)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            tokens: Default::default(),
+            definitions: Default::default(),
         })
     }
 
@@ -185,12 +199,18 @@ fn run_in_savepoint<R>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> StoreResult<R>,
 ) -> StoreResult<R> {
-    conn.execute_batch("SAVEPOINT job")?;
+    // Prepared once per connection: these run for every write.
+    let run = |sql: &str| {
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
+    };
+    run("SAVEPOINT job")?;
     let result = f(conn);
     let end = if result.is_ok() {
-        conn.execute_batch("RELEASE job")
+        run("RELEASE job")
     } else {
-        conn.execute_batch("ROLLBACK TO job; RELEASE job")
+        run("ROLLBACK TO job").and_then(|()| run("RELEASE job"))
     };
     match (result, end) {
         (Ok(r), Ok(())) => Ok(r),
@@ -466,37 +486,60 @@ fn insert_field_definition(
 #[async_trait]
 impl Store for SqliteStore {
     async fn token_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<TokenRecord>> {
-        self.read(move |conn| {
-            conn.prepare_cached(
-                "SELECT t.id, t.label, t.scopes, t.expires_at, w.id, w.uuid
+        if let Some(hit) = self.tokens.read().ok().and_then(|t| t.get(&hash).cloned()) {
+            return Ok(Some(hit));
+        }
+        let found = self
+            .read(move |conn| {
+                conn.prepare_cached(
+                    "SELECT t.id, t.label, t.scopes, t.expires_at, w.id, w.uuid
                  FROM tokens t JOIN workspaces w ON w.id = t.workspace_id
                  WHERE t.token_hash = ?1",
-            )?
-            .query_row([&hash[..]], |r| {
-                let scopes: String = r.get(2)?;
-                let expires: Option<String> = r.get(3)?;
-                Ok(TokenRecord {
-                    token_id: r.get(0)?,
-                    label: r.get(1)?,
-                    scopes: scopes.split_whitespace().map(str::to_owned).collect(),
-                    expires_at: expires.as_deref().and_then(Timestamp::parse),
-                    workspace: RecordId {
-                        id: r.get(4)?,
-                        uuid: r.get(5)?,
-                    },
+                )?
+                .query_row([&hash[..]], |r| {
+                    let scopes: String = r.get(2)?;
+                    let expires: Option<String> = r.get(3)?;
+                    Ok(TokenRecord {
+                        token_id: r.get(0)?,
+                        label: r.get(1)?,
+                        scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+                        expires_at: expires.as_deref().and_then(Timestamp::parse),
+                        workspace: RecordId {
+                            id: r.get(4)?,
+                            uuid: r.get(5)?,
+                        },
+                    })
                 })
+                .optional()
             })
-            .optional()
-        })
-        .await
+            .await?;
+        if let (Some(token), Ok(mut cache)) = (&found, self.tokens.write()) {
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(hash, token.clone());
+        }
+        Ok(found)
     }
 
     async fn field_definitions(
         &self,
         workspace_id: i64,
         entity: Entity,
-    ) -> StoreResult<Vec<FieldDefinition>> {
-        self.read(move |conn| {
+        fresh: bool,
+    ) -> StoreResult<Arc<Vec<FieldDefinition>>> {
+        let key = (workspace_id, entity.as_str());
+        if !fresh {
+            if let Some(hit) = self
+                .definitions
+                .read()
+                .ok()
+                .and_then(|d| d.get(&key).cloned())
+            {
+                return Ok(hit);
+            }
+        }
+        let definitions: Arc<Vec<FieldDefinition>> = Arc::new(self.read(move |conn| {
             let sql = format!(
                 "SELECT {FIELD_DEFINITION_COLUMNS} WHERE workspace_id = ?1 AND entity = ?2 ORDER BY id"
             );
@@ -507,7 +550,14 @@ impl Store for SqliteStore {
             )?;
             rows.collect()
         })
-        .await
+        .await?);
+        if let Ok(mut cache) = self.definitions.write() {
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(key, definitions.clone());
+        }
+        Ok(definitions)
     }
 
     async fn organization(
@@ -981,6 +1031,9 @@ impl Store for SqliteStore {
         &self,
         def: NewFieldDefinition,
     ) -> StoreResult<FieldDefinition> {
+        if let Ok(mut cache) = self.definitions.write() {
+            cache.remove(&(def.workspace_id, def.entity.as_str()));
+        }
         self.write(move |conn| {
             let now = Timestamp::now().to_rfc3339_millis();
             insert_field_definition(conn, &def, None, &now).map_err(|e| {

@@ -71,10 +71,12 @@ pub struct SqliteStore {
     /// Field definitions by (workspace, entity). Definitions are only ever added,
     /// and the domain asks for a fresh list before calling a field unknown, so a
     /// definition added by another process is seen at its first use.
-    definitions: std::sync::RwLock<
-        std::collections::HashMap<(i64, &'static str), Arc<Vec<FieldDefinition>>>,
-    >,
+    definitions:
+        std::sync::RwLock<std::collections::HashMap<DefinitionsKey, Arc<Vec<FieldDefinition>>>>,
 }
+
+/// (workspace, entity).
+type DefinitionsKey = (i64, &'static str);
 
 /// Bounds the caches: past this many entries one is emptied and refills.
 const CACHE_LIMIT: usize = 10_000;

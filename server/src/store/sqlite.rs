@@ -71,6 +71,9 @@ pub struct SqliteStore {
     /// Field definitions by (workspace, entity). Definitions are only ever added,
     /// and the domain asks for a fresh list before calling a field unknown, so a
     /// definition added by another process is seen at its first use.
+    /// Organizations found by (workspace, uuid or id). Organizations are never deleted,
+    /// so a found one stays found; misses are not cached.
+    organizations: std::sync::RwLock<std::collections::HashMap<(i64, String), RecordId>>,
     definitions:
         std::sync::RwLock<std::collections::HashMap<DefinitionsKey, Arc<Vec<FieldDefinition>>>>,
 }
@@ -129,6 +132,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(tx)),
             readers: Arc::new(Mutex::new(Vec::new())),
             tokens: Default::default(),
+            organizations: Default::default(),
             definitions: Default::default(),
         })
     }
@@ -567,9 +571,26 @@ impl Store for SqliteStore {
         workspace_id: i64,
         key: &RecordKey,
     ) -> StoreResult<Option<RecordId>> {
+        let cache_key = (workspace_id, key.to_string());
+        if let Some(hit) = self
+            .organizations
+            .read()
+            .ok()
+            .and_then(|o| o.get(&cache_key).cloned())
+        {
+            return Ok(Some(hit));
+        }
         let key = key.clone();
-        self.read(move |conn| lookup(conn, "organizations", workspace_id, &key))
-            .await
+        let found = self
+            .read(move |conn| lookup(conn, "organizations", workspace_id, &key))
+            .await?;
+        if let (Some(org), Ok(mut cache)) = (&found, self.organizations.write()) {
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(cache_key, org.clone());
+        }
+        Ok(found)
     }
 
     async fn organization_details(

@@ -230,14 +230,7 @@ async fn every_failure_is_a_problem_and_stores_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
-    let contact = server
-        .admin(crm::cli::AdminCommand::Organization {
-            workspace: t.workspace_id.to_string(),
-            name: "Mine".into(),
-        })
-        .await["organization"]["id"]
-        .as_i64()
-        .unwrap();
+    let contact = server.contact(&t, "Mine").await;
     let ws = t.workspace_id.to_string();
     let ok_body = json!({"contactId": contact, "forename": "A", "surname": "B", "email": "a@b.co"})
         .to_string();
@@ -279,22 +272,8 @@ async fn validation_failures_are_422_with_errors_by_field() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
-    let mine = server
-        .admin(crm::cli::AdminCommand::Organization {
-            workspace: t.workspace_id.to_string(),
-            name: "Mine".into(),
-        })
-        .await["organization"]["id"]
-        .as_i64()
-        .unwrap();
-    let theirs = server
-        .admin(crm::cli::AdminCommand::Organization {
-            workspace: other.workspace_id.to_string(),
-            name: "Theirs".into(),
-        })
-        .await["organization"]["id"]
-        .as_i64()
-        .unwrap();
+    let mine = server.contact(&t, "Mine").await;
+    let theirs = server.contact(&other, "Theirs").await;
     let budget = server
         .field(&t, "person", "Budget", "cf_budget", "number", &[])
         .await;
@@ -385,14 +364,7 @@ async fn validation_failures_are_422_with_errors_by_field() {
 async fn a_store_failure_is_a_500_problem_that_shows_nothing_of_the_cause() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
-    let contact = server
-        .admin(crm::cli::AdminCommand::Organization {
-            workspace: t.workspace_id.to_string(),
-            name: "Mine".into(),
-        })
-        .await["organization"]["id"]
-        .as_i64()
-        .unwrap();
+    let contact = server.contact(&t, "Mine").await;
     let budget = server
         .field(&t, "person", "Budget", "cf_budget", "number", &[])
         .await;

@@ -39,14 +39,7 @@ fn statuses(answers: &[(u16, Value)]) -> (usize, usize) {
 async fn one_email_or_reference_makes_one_record_in_every_family() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
-    let contact = server
-        .admin(crm::cli::AdminCommand::Organization {
-            workspace: t.workspace_id.to_string(),
-            name: "C".into(),
-        })
-        .await["organization"]["id"]
-        .as_i64()
-        .unwrap();
+    let contact = server.contact(&t, "C").await;
 
     let salesmap = race(&server, "/v2/people", &[], &t.token, |i| {
         json!({"name": format!("동시 {i}"), "fieldList": [{"name": "이메일", "stringValue": if i % 2 == 0 { "same@one.test" } else { " SAME@one.test" }}]})

@@ -77,14 +77,7 @@ async fn send(
 async fn hostile_bodies_get_clear_errors_and_store_nothing() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
-    let contact = server
-        .admin(crm::cli::AdminCommand::Organization {
-            workspace: t.workspace_id.to_string(),
-            name: "C".into(),
-        })
-        .await["organization"]["id"]
-        .as_i64()
-        .unwrap();
+    let contact = server.contact(&t, "C").await;
     // Deep nesting in a field no type reads: serde_json's depth limit still applies.
     let deep = format!(r#"{{"extra": {}{}}}"#, "[".repeat(5000), "]".repeat(5000));
     let mut invalid_utf8 = br#"{"name": ""#.to_vec();
@@ -247,14 +240,7 @@ async fn bad_tokens_are_refused_in_every_family() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
-    let contact = server
-        .admin(crm::cli::AdminCommand::Organization {
-            workspace: t.workspace_id.to_string(),
-            name: "C".into(),
-        })
-        .await["organization"]["id"]
-        .as_i64()
-        .unwrap();
+    let contact = server.contact(&t, "C").await;
     let expired = server
         .admin(crm::cli::AdminCommand::Token {
             workspace: t.workspace_id.to_string(),

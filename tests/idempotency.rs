@@ -82,14 +82,7 @@ async fn post(
 async fn a_retry_replays_the_first_answer_and_another_request_is_refused() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
-    let contact = server
-        .admin(crm::cli::AdminCommand::Organization {
-            workspace: t.workspace_id.to_string(),
-            name: "Contact".into(),
-        })
-        .await["organization"]["id"]
-        .as_i64()
-        .unwrap();
+    let contact = server.contact(&t, "Contact").await;
     let org = server.organization(&t, "리드 회사").await;
     for (path, headers, table, mut body, other) in creates(&t, contact) {
         if path == "/v2/lead" {

@@ -72,7 +72,7 @@ pub fn parse<T: DeserializeOwned>(
     let media = media_type(content_type);
     let format = match media.as_str() {
         JSON => BodyFormat::Json,
-        m if m.starts_with("application/") && m.ends_with("+json") => BodyFormat::Json,
+        m if is_json(m) => BodyFormat::Json,
         XML | "text/xml" => BodyFormat::Xml,
         // Clients copy the vendor's own example, which sends JSON labelled as a form.
         FORM if looks_like_json(bytes) => BodyFormat::Json,
@@ -162,6 +162,11 @@ fn has_escaped_nul(text: &str) -> bool {
         from = pos + 5;
     }
     false
+}
+
+/// `application/json`, or a structured-syntax `application/…+json` type.
+fn is_json(media: &str) -> bool {
+    media == JSON || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
 /// The body as text: UTF-8, with no NUL character (raw, or escaped in JSON).
@@ -313,8 +318,7 @@ where
     ) -> Result<Self, HttpError> {
         let (content_type, bytes) = read_body(rqctx, request).await?;
         match content_type.as_deref().map(media_type).as_deref() {
-            Some(JSON) => {}
-            Some(m) if m.starts_with("application/") && m.ends_with("+json") => {}
+            Some(m) if is_json(m) => {}
             Some(other) => {
                 return Err(unsupported(format!(
                     "Content-Type: {other} is not supported; send {JSON}"

@@ -84,6 +84,17 @@ impl TestServer {
         out["organization"]["uuid"].as_str().unwrap().to_owned()
     }
 
+    /// A new organization's integer id: BigChange's `contactId`.
+    pub async fn contact(&self, t: &Tenant, name: &str) -> i64 {
+        let out = self
+            .admin(AdminCommand::Organization {
+                workspace: t.workspace_id.to_string(),
+                name: name.into(),
+            })
+            .await;
+        out["organization"]["id"].as_i64().unwrap()
+    }
+
     /// A pipeline's uuid and its stages' uuids, in order.
     pub async fn pipeline(&self, t: &Tenant, name: &str, stages: &[&str]) -> (String, Vec<String>) {
         let out = self

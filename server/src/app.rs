@@ -1,13 +1,14 @@
-//! Wiring: the server context, the trait implementation that routes each endpoint
-//! to its family, and starting the HTTP server.
+//! Wiring: the `CrmApi` implementation (one line per endpoint: which family
+//! operation runs it) and starting the HTTP server.
 
-use crate::api::{self, bigchange, introzy, maiascore, salesmap, CrmApi, DocumentPath};
-use crate::body::{JsonBody, MultiFormatBody};
-use crate::extract::{Lenient, LenientShared};
-use crate::families;
-use crate::idempotency::IdempotencyKeyHeader;
-use crate::request_log::logged;
+pub use crate::context::{ServerContext, Specs};
+use crate::families::{bigchange, introzy, maiascore, salesmap};
+use crate::pipeline::create;
 use crate::store::Store;
+use crm_api::body::{JsonBody, MultiFormatBody};
+use crm_api::extract::{Lenient, LenientShared};
+use crm_api::headers::IdempotencyKeyHeader;
+use crm_api::{self as api, CrmApi, DocumentPath};
 use dropshot::{
     Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, Header, HttpError,
     HttpResponseCreated, HttpResponseOk, HttpServer, Path, RequestContext, ServerBuilder,
@@ -15,17 +16,6 @@ use dropshot::{
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The hand-written OpenAPI documents, by file name, embedded by the root build
-/// script.
-pub type Specs = &'static [(&'static str, &'static str)];
-
-pub struct ServerContext {
-    pub store: Arc<dyn Store>,
-    pub specs: Specs,
-    /// How long an idempotency key is remembered.
-    pub idempotency_ttl: Duration,
-}
 
 pub struct ServerConfig {
     pub bind: SocketAddr,
@@ -47,78 +37,57 @@ impl Default for ServerConfig {
 
 pub enum CrmServer {}
 
+type Key = LenientShared<Header<IdempotencyKeyHeader>>;
+
 impl CrmApi for CrmServer {
     type Context = ServerContext;
 
     async fn salesmap_create_people(
         rqctx: RequestContext<ServerContext>,
-        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<JsonBody<salesmap::CreatePeopleRequest>>,
-    ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError> {
-        logged(&rqctx, async {
-            let key = idempotency.0?.into_inner().idempotency_key;
-            let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-            families::salesmap::create_people(ctx, headers, key, body.0?.0).await
-        })
-        .await
+        headers: Key,
+        body: Lenient<JsonBody<api::salesmap::CreatePeopleRequest>>,
+    ) -> Result<
+        HttpResponseCreated<api::salesmap::CreatePeopleResponse>,
+        api::salesmap::SalesmapError,
+    > {
+        create::<salesmap::CreatePeople, _, _>(rqctx, headers, body).await
     }
 
     async fn salesmap_create_lead(
         rqctx: RequestContext<ServerContext>,
-        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<JsonBody<salesmap::CreateLeadRequest>>,
-    ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError> {
-        logged(&rqctx, async {
-            let key = idempotency.0?.into_inner().idempotency_key;
-            let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-            families::salesmap::create_lead(ctx, headers, key, body.0?.0).await
-        })
-        .await
+        headers: Key,
+        body: Lenient<JsonBody<api::salesmap::CreateLeadRequest>>,
+    ) -> Result<HttpResponseCreated<api::salesmap::CreateLeadResponse>, api::salesmap::SalesmapError>
+    {
+        create::<salesmap::CreateLead, _, _>(rqctx, headers, body).await
     }
 
     async fn introzy_create_person(
         rqctx: RequestContext<ServerContext>,
-        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<JsonBody<introzy::CreatePersonRequest>>,
-    ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError> {
-        logged(&rqctx, async {
-            let key = idempotency.0?.into_inner().idempotency_key;
-            let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-            families::introzy::create_person(ctx, headers, key, body.0?.0).await
-        })
-        .await
+        headers: Key,
+        body: Lenient<JsonBody<api::introzy::CreatePersonRequest>>,
+    ) -> Result<HttpResponseCreated<api::introzy::CreatePersonResponse>, api::introzy::IntrozyError>
+    {
+        create::<introzy::CreatePerson, _, _>(rqctx, headers, body).await
     }
 
     async fn bigchange_create_person(
         rqctx: RequestContext<ServerContext>,
-        headers: LenientShared<Header<bigchange::PersonHeaders>>,
-        body: Lenient<JsonBody<bigchange::CreatePersonModel>>,
+        headers: LenientShared<Header<api::bigchange::PersonHeaders>>,
+        body: Lenient<JsonBody<api::bigchange::CreatePersonModel>>,
     ) -> Result<
-        bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
-        bigchange::Problem,
+        api::bigchange::ProblemOr<HttpResponseCreated<api::bigchange::CreatedRecord>>,
+        api::bigchange::Problem,
     > {
-        logged(&rqctx, async {
-            let request = families::bigchange::Request {
-                ctx: rqctx.context(),
-                headers: rqctx.request.headers(),
-                path: rqctx.request.uri().path(),
-            };
-            Ok(families::bigchange::create_person(request, headers.0, body.0).await)
-        })
-        .await
+        create::<bigchange::CreatePerson, _, _>(rqctx, headers, body).await
     }
 
     async fn maiascore_create_customer(
         rqctx: RequestContext<ServerContext>,
-        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
-        body: Lenient<MultiFormatBody<maiascore::CustomerInput>>,
-    ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError> {
-        logged(&rqctx, async {
-            let key = idempotency.0?.into_inner().idempotency_key;
-            let (ctx, headers) = (rqctx.context(), rqctx.request.headers());
-            families::maiascore::create_customer(ctx, headers, key, body.0?.value).await
-        })
-        .await
+        headers: Key,
+        body: Lenient<MultiFormatBody<api::maiascore::CustomerInput>>,
+    ) -> Result<HttpResponseOk<api::maiascore::Customer>, api::maiascore::MaiaError> {
+        create::<maiascore::CreateCustomer, _, _>(rqctx, headers, body).await
     }
 
     async fn internal_stats(

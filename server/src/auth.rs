@@ -22,13 +22,19 @@ pub struct Principal {
     pub scopes: Vec<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    #[error("Authorization: a bearer token is required")]
     Missing,
+    #[error("Authorization: expected the form 'Bearer <token>'")]
     Malformed,
+    #[error("Authorization: the bearer token is not valid")]
     Unknown,
+    #[error("Authorization: the bearer token expired at {}", .0.to_rfc3339_millis())]
     Expired(Timestamp),
+    #[error("Authorization: the token lacks the scope '{0}'")]
     MissingScope(&'static str),
+    #[error("authentication failed: {0}")]
     Store(StoreError),
 }
 
@@ -36,27 +42,6 @@ impl AuthError {
     /// 401 for "who are you", 403 for "not allowed".
     pub fn is_forbidden(&self) -> bool {
         matches!(self, AuthError::MissingScope(_))
-    }
-}
-
-impl std::fmt::Display for AuthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AuthError::Missing => write!(f, "Authorization: a bearer token is required"),
-            AuthError::Malformed => {
-                write!(f, "Authorization: expected the form 'Bearer <token>'")
-            }
-            AuthError::Unknown => write!(f, "Authorization: the bearer token is not valid"),
-            AuthError::Expired(at) => write!(
-                f,
-                "Authorization: the bearer token expired at {}",
-                at.to_rfc3339_millis()
-            ),
-            AuthError::MissingScope(scope) => {
-                write!(f, "Authorization: the token lacks the scope '{scope}'")
-            }
-            AuthError::Store(e) => write!(f, "authentication failed: {e}"),
-        }
     }
 }
 
@@ -75,11 +60,11 @@ pub fn new_secret() -> String {
     )
 }
 
-/// Resolves the request's bearer token to its workspace, and checks `scope`.
+/// Resolves the request's bearer token to its workspace, and checks `scopes`.
 pub async fn authenticate(
     store: &dyn Store,
     headers: &HeaderMap,
-    scope: Option<&'static str>,
+    scopes: &'static [&'static str],
 ) -> Result<Principal, AuthError> {
     let value = headers
         .get(http::header::AUTHORIZATION)
@@ -101,10 +86,11 @@ pub async fn authenticate(
             return Err(AuthError::Expired(expires_at));
         }
     }
-    if let Some(scope) = scope {
-        if !token.scopes.iter().any(|s| s == scope) {
-            return Err(AuthError::MissingScope(scope));
-        }
+    if let Some(missing) = scopes
+        .iter()
+        .find(|&&scope| !token.scopes.iter().any(|s| s == scope))
+    {
+        return Err(AuthError::MissingScope(missing));
     }
     Ok(Principal {
         workspace: token.workspace,

@@ -1,21 +1,21 @@
-//! The crm server: one dropshot API ([`api::CrmApi`]) implementing several CRM vendors'
-//! create endpoints on one shared domain and store.
+//! The crm server: implements the API of `crm-api` ([`crm_api::CrmApi`]) on one
+//! shared domain and store.
 //!
-//! Request flow: dropshot router → [`families`] handler → [`auth`] (token → workspace)
-//! → [`domain`] operation (validation, custom fields, references) → [`store`] →
-//! the family's own response or error envelope. See ARCHITECTURE.md.
+//! Request flow: dropshot router → [`app`] (one line per endpoint) → [`pipeline`]
+//! (log, authenticate, admit, idempotency, validate) → the operation's family
+//! module in [`families`] (wire → [`domain`] → [`store`] → wire) → the family's own
+//! response or error envelope ([`pipeline::failure`]). See ARCHITECTURE.md.
 
-pub mod api;
 pub mod app;
 pub mod auth;
-pub mod body;
-pub mod contract;
+pub mod context;
 pub mod domain;
-pub mod extract;
 mod families;
-pub mod idempotency;
+pub mod pipeline;
 pub mod request_log;
 pub mod store;
-pub mod time;
 
-pub use app::{serve, ServerConfig, Specs};
+pub use app::{serve, ServerConfig};
+pub use context::{ServerContext, Specs};
+/// Timestamps are wire types; the domain and store use the same one.
+pub use crm_api::time;

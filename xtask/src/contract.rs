@@ -1,6 +1,6 @@
 //! `cargo xtask contract`: a semantic diff between each hand-written YAML document
 //! and the document the server emits (dropshot's output completed with the facts
-//! declared beside the handlers; see `crm_server::contract`).
+//! declared beside the handlers; see `crm_api::contract`).
 //!
 //! Compared per operation: path, method, operationId, parameters, security (with the
 //! `x-required-scopes` extension), request
@@ -121,7 +121,7 @@ pub fn check(document: &str, yaml: &Value, server: &Value, gaps: &[KnownGap]) ->
 pub fn run(root: &Path) -> anyhow::Result<bool> {
     let gaps = load_known_gaps(root)?;
     let mut passed = true;
-    let families: BTreeSet<&str> = crm_server::contract::document_names().collect();
+    let families: BTreeSet<&str> = crm_api::contract::document_names().collect();
     let documents = crate::documents(root)?;
     for (name, _) in &documents {
         if !families.contains(name.as_str()) {
@@ -142,7 +142,7 @@ pub fn run(root: &Path) -> anyhow::Result<bool> {
             continue;
         }
         let yaml = crate::read_yaml(&path)?;
-        let server = crm_server::contract::emitted_document(&name)?;
+        let server = crm_api::contract::emitted_document(&name)?;
         let report = check(&name, &yaml, &server, &gaps);
         print_report(&name, &report);
         passed &= report.passed();

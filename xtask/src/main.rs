@@ -78,12 +78,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Generate { check } => xtask::generate::run(&root, check),
         Cmd::Contract => xtask::contract::run(&root),
-        Cmd::Openapi { name } if name == "raw" => crm_server::contract::dropshot_document()
-            .and_then(|doc| {
+        Cmd::Openapi { name } if name == "raw" => {
+            crm_api::contract::dropshot_document().and_then(|doc| {
                 println!("{}", serde_json::to_string_pretty(&doc)?);
                 Ok(true)
-            }),
-        Cmd::Openapi { name } => crm_server::contract::emitted_document(&name).and_then(|doc| {
+            })
+        }
+        Cmd::Openapi { name } => crm_api::contract::emitted_document(&name).and_then(|doc| {
             println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(true)
         }),

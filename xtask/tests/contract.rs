@@ -9,7 +9,7 @@ fn yaml(name: &str) -> Value {
 }
 
 fn server(name: &str) -> Value {
-    crm_server::contract::emitted_document(name).unwrap()
+    crm_api::contract::emitted_document(name).unwrap()
 }
 
 /// The report lines for the salesmap document after `mutate`.

@@ -10,18 +10,31 @@ pub mod validate;
 
 use crate::store::{RecordId, StoreError};
 
-#[derive(Debug)]
+/// Duplicate e-mails are reported in these words by every family that does not
+/// have its own (SalesMap and Introzy do).
+pub const DUPLICATE_EMAIL: &str = "a person with this e-mail already exists";
+
+#[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     /// The input is wrong; `field` names it in the request's own terms.
+    #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     /// An id in the request names no record of the caller's workspace.
+    #[error("{field}: {message}")]
     NotFound { field: String, message: String },
-    /// A person of the workspace already has this e-mail.
-    DuplicateEmail { existing: RecordId },
+    /// A person of the workspace already has this e-mail; `attempted_name` is the
+    /// name of the person the request asked for (SalesMap echoes it).
+    #[error("email: {DUPLICATE_EMAIL} ({})", existing.uuid)]
+    DuplicateEmail {
+        existing: RecordId,
+        attempted_name: String,
+    },
     /// The idempotency key was claimed before; resolved by
     /// [`crate::idempotency::guarded`], never shown as such.
+    #[error("Idempotency-Key: already used")]
     IdempotencyKeyUsed { same_request: bool },
     /// Never shown to callers beyond "internal error"; logged.
+    #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
 
@@ -41,29 +54,14 @@ impl DomainError {
     }
 }
 
-impl std::fmt::Display for DomainError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DomainError::Invalid { field, message } | DomainError::NotFound { field, message } => {
-                write!(f, "{field}: {message}")
-            }
-            DomainError::DuplicateEmail { existing } => write!(
-                f,
-                "email: a person with this e-mail already exists ({})",
-                existing.uuid
-            ),
-            DomainError::IdempotencyKeyUsed { .. } => {
-                write!(f, "Idempotency-Key: already used")
-            }
-            DomainError::Internal(e) => write!(f, "internal error: {e:#}"),
-        }
-    }
-}
-
 impl From<StoreError> for DomainError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::DuplicateEmail { existing } => DomainError::DuplicateEmail { existing },
+            // Callers that know the attempted name add it (`people::create_person`).
+            StoreError::DuplicateEmail { existing } => DomainError::DuplicateEmail {
+                existing,
+                attempted_name: String::new(),
+            },
             e @ StoreError::DuplicateOrganizationName { .. } => {
                 DomainError::invalid("name", e.to_string())
             }

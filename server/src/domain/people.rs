@@ -82,6 +82,16 @@ pub async fn create_person(
         })
         .collect();
     person.custom = resolved.custom;
-    let record = store.create_person(person).await?;
+    let attempted_name = person.name.clone();
+    let record = store
+        .create_person(person)
+        .await
+        .map_err(|e| match DomainError::from(e) {
+            DomainError::DuplicateEmail { existing, .. } => DomainError::DuplicateEmail {
+                existing,
+                attempted_name,
+            },
+            e => e,
+        })?;
     Ok(CreatedPerson { record, custom })
 }

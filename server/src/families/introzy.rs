@@ -1,104 +1,87 @@
-//! Introzy: `POST /api/people`.
+//! Introzy: `POST /api/people`. The company is linked by id or found (or made) by
+//! name inside the write, and embedded in the answer.
 
-use crate::api::introzy::*;
-use crate::app::ServerContext;
-use crate::auth;
+use crate::auth::Principal;
+use crate::context::ServerContext;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
-use crate::domain::people::{self, CreatePerson, OrganizationInput};
+use crate::domain::people::{self, CreatePerson as DomainPerson, CreatedPerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
-use crate::idempotency::{self, Idempotency};
-use crate::store::{NewPerson, OrganizationDetails, RecordKey, Store};
-use dropshot::{ErrorStatusCode, HttpResponseCreated};
-use http::HeaderMap;
+use crate::pipeline::{record, Create, FieldErrors};
+use crate::store::{IdempotencyClaim, NewPerson, OrganizationDetails, RecordKey};
+use crm_api::introzy::*;
 use serde_json::{Map, Value};
 
-pub const CREATED_MESSAGE: &str = "Person created successfully";
-
-/// The lengths and formats the document declares, which dropshot does not enforce.
-fn validate(body: &CreatePersonRequest) -> Result<(), DomainError> {
-    validate::email("email", &body.email)?;
-    validate::length("firstName", &body.first_name, 1, 100)?;
-    validate::non_empty("firstName", &body.first_name)?;
-    validate::optional_length("lastName", body.last_name.as_deref(), 100)?;
-    validate::optional_length("phoneNumber", body.phone_number.as_deref(), 50)?;
-    validate::optional_length("address", body.address.as_deref(), 500)?;
-    validate::optional_length("companyName", body.company_name.as_deref(), 200)?;
-    Ok(())
-}
-
 fn custom_field_inputs(
-    fields: Option<Map<String, Value>>,
-) -> Result<Vec<FieldInput>, IntrozyError> {
+    fields: &Option<Map<String, Value>>,
+) -> Result<Vec<FieldInput>, DomainError> {
+    let Some(fields) = fields else {
+        return Ok(Vec::new());
+    };
     fields
-        .unwrap_or_default()
-        .into_iter()
+        .iter()
         .map(|(key, value)| {
             let path = format!("customFields.{key}");
-            let value = FieldValue::from_json(&value).ok_or_else(|| {
-                IntrozyError::new(
-                    ErrorStatusCode::BAD_REQUEST,
-                    format!("{path}: must be a string, number, boolean or null"),
-                )
+            let value = FieldValue::from_json(value).ok_or_else(|| {
+                DomainError::invalid(&path, "must be a string, number, boolean or null")
             })?;
             Ok(FieldInput {
                 path,
-                locator: FieldLocator::Key(key),
+                locator: FieldLocator::Key(key.clone()),
                 value,
             })
         })
         .collect()
 }
 
-fn company(details: OrganizationDetails) -> Company {
+fn company(details: &OrganizationDetails) -> Company {
     Company {
-        id: details.id.uuid,
-        name: details.name,
-        industry: details.industry,
-        website: details.website,
-        custom_fields: details.custom.into_iter().collect(),
+        id: details.id.uuid.clone(),
+        name: details.name.clone(),
+        industry: details.industry.clone(),
+        website: details.website.clone(),
+        custom_fields: details.custom.iter().cloned().collect(),
     }
 }
 
-pub async fn create_person(
-    ctx: &ServerContext,
-    headers: &HeaderMap,
-    idempotency_key: Option<String>,
-    body: CreatePersonRequest,
-) -> Result<HttpResponseCreated<CreatePersonResponse>, IntrozyError> {
-    let store: &dyn Store = ctx.store.as_ref();
-    let who = auth::authenticate(store, headers, None).await?;
-    validate(&body)?;
-    let key = Idempotency::from_header(idempotency_key, "introzy_create_person", &body)?;
+pub enum CreatePerson {}
 
-    // companyId wins; companyName is used only without it.
-    let organization = match optional_id(body.company_id.clone()) {
-        Some(id) => {
-            validate::uuid("companyId", &id)?;
-            Some(OrganizationInput::Existing {
+impl Create for CreatePerson {
+    type Api = crm_api::introzy::CreatePerson;
+    type Created = (CreatedPerson, Option<OrganizationDetails>);
+
+    /// A blank first name; an empty one breaks the declared `minLength`.
+    fn validate(body: &CreatePersonRequest, errors: &mut FieldErrors) {
+        if !body.first_name.is_empty() {
+            record(errors, validate::non_empty("firstName", &body.first_name));
+        }
+    }
+
+    async fn create(
+        ctx: &ServerContext,
+        who: &Principal,
+        body: &CreatePersonRequest,
+        claim: Option<IdempotencyClaim>,
+    ) -> Result<Self::Created, DomainError> {
+        // companyId wins; companyName is used only without it.
+        let organization = match optional_id(body.company_id.clone()) {
+            Some(id) => Some(OrganizationInput::Existing {
                 field: "companyId",
                 noun: "company",
                 key: RecordKey::Uuid(id),
-            })
-        }
-        None => body
-            .company_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(|n| OrganizationInput::Named(n.to_owned())),
-    };
-    let name = match body
-        .last_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        Some(last) => format!("{} {last}", body.first_name.trim()),
-        None => body.first_name.trim().to_owned(),
-    };
-    let fields = custom_field_inputs(body.custom_fields)?;
-    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
-        let request = CreatePerson {
+            }),
+            None => body
+                .company_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| OrganizationInput::Named(n.to_owned())),
+        };
+        let first = body.first_name.trim();
+        let name = match body.last_name.as_deref().map(str::trim) {
+            Some(last) if !last.is_empty() => format!("{first} {last}"),
+            _ => first.to_owned(),
+        };
+        let request = DomainPerson {
             person: NewPerson {
                 name,
                 first_name: Some(body.first_name.clone()),
@@ -110,41 +93,43 @@ pub async fn create_person(
                 ..Default::default()
             },
             organization,
-            fields,
+            fields: custom_field_inputs(&body.custom_fields)?,
         };
-        async {
-            let created = people::create_person(store, &who, request).await?;
-            let company = match &created.record.organization {
-                Some(org) => store
-                    .organization_details(who.workspace.id, org.id)
-                    .await?
-                    .map(company),
-                None => None,
-            };
-            Ok(CreatePersonResponse {
-                success: true,
-                data: Person {
-                    id: created.record.id.uuid,
-                    email: body.email,
-                    first_name: body.first_name,
-                    last_name: body.last_name,
-                    phone_number: body.phone_number,
-                    address: body.address,
-                    latitude: None,
-                    longitude: None,
-                    company_id: created.record.organization.map(|o| o.uuid),
-                    is_connector: false,
-                    is_solution_provider: false,
-                    is_full_user: false,
-                    custom_fields: created.custom.into_iter().collect(),
-                    company,
-                    created_at: created.record.created_at,
-                    updated_at: created.record.updated_at,
-                },
-                message: CREATED_MESSAGE.to_owned(),
-            })
+        let store = ctx.store.as_ref();
+        let created = people::create_person(store, who, request).await?;
+        let company = match &created.record.organization {
+            Some(org) => store.organization_details(who.workspace.id, org.id).await?,
+            None => None,
+        };
+        Ok((created, company))
+    }
+
+    fn render(
+        (created, company_details): &Self::Created,
+        body: &CreatePersonRequest,
+    ) -> CreatePersonResponse {
+        let record = &created.record;
+        CreatePersonResponse {
+            success: true,
+            data: Person {
+                id: record.id.uuid.clone(),
+                email: body.email.clone(),
+                first_name: body.first_name.clone(),
+                last_name: body.last_name.clone(),
+                phone_number: body.phone_number.clone(),
+                address: body.address.clone(),
+                latitude: None,
+                longitude: None,
+                company_id: record.organization.as_ref().map(|o| o.uuid.clone()),
+                is_connector: false,
+                is_solution_provider: false,
+                is_full_user: false,
+                custom_fields: created.custom.iter().cloned().collect(),
+                company: company_details.as_ref().map(company),
+                created_at: record.created_at,
+                updated_at: record.updated_at,
+            },
+            message: CREATED_MESSAGE.to_owned(),
         }
-    })
-    .await?;
-    Ok(HttpResponseCreated(answer))
+    }
 }

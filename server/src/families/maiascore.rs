@@ -1,36 +1,26 @@
 //! MaiaScore: `POST /customers`. The body arrives as JSON, XML or form data
 //! (`MultiFormatBody` reads all three into one type); success is 200.
 
-use crate::api::maiascore::*;
-use crate::app::ServerContext;
-use crate::auth;
-use crate::domain::customers;
-use crate::idempotency::{self, Idempotency};
-use crate::store::NewCustomer;
-use dropshot::HttpResponseOk;
-use http::HeaderMap;
+use crate::auth::Principal;
+use crate::context::ServerContext;
+use crate::domain::{customers, DomainError};
+use crate::pipeline::Create;
+use crate::store::{CustomerRecord, IdempotencyClaim, NewCustomer};
+use crm_api::maiascore::*;
 
-/// MaiaScore's words for a missing or invalid token.
-const AUTH_REQUIRED: &str = "this operation requires authentication";
+pub enum CreateCustomer {}
 
-pub async fn create_customer(
-    ctx: &ServerContext,
-    headers: &HeaderMap,
-    idempotency_key: Option<String>,
-    body: CustomerInput,
-) -> Result<HttpResponseOk<Customer>, MaiaError> {
-    let store = ctx.store.as_ref();
-    let who = auth::authenticate(store, headers, None)
-        .await
-        .map_err(|e| {
-            let mut err = MaiaError::from(e);
-            if err.code == 403 {
-                err.message = format!("{AUTH_REQUIRED}: {}", err.message);
-            }
-            err
-        })?;
-    let key = Idempotency::from_header(idempotency_key, "maiascore_create_customer", &body)?;
-    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+impl Create for CreateCustomer {
+    type Api = crm_api::maiascore::CreateCustomer;
+    type Created = CustomerRecord;
+
+    async fn create(
+        ctx: &ServerContext,
+        who: &Principal,
+        body: &CustomerInput,
+        claim: Option<IdempotencyClaim>,
+    ) -> Result<CustomerRecord, DomainError> {
+        let body = body.clone();
         let input = NewCustomer {
             vendor_uuid: body.uuid,
             reference_id: body.reference_id,
@@ -45,27 +35,26 @@ pub async fn create_customer(
             idempotency: claim,
             ..Default::default()
         };
-        async {
-            let record = customers::create_customer(store, &who, input).await?;
-            let c = record.customer;
-            Ok(Customer {
-                id: record.id.uuid,
-                uuid: c.vendor_uuid,
-                reference_id: c.reference_id,
-                date_of_birth: c.date_of_birth,
-                address_street: c.address_street,
-                address_neighborhood: c.address_neighborhood,
-                address_city: c.address_city,
-                address_state: c.address_state,
-                address_country: c.address_country,
-                gender: body.gender,
-                marital_status: body.marital_status,
-                published_at: record.published_at,
-                updated_by: c.created_by.clone(),
-                created_by: c.created_by,
-            })
+        customers::create_customer(ctx.store.as_ref(), who, input).await
+    }
+
+    fn render(record: &CustomerRecord, body: &CustomerInput) -> Customer {
+        let c = record.customer.clone();
+        Customer {
+            id: record.id.uuid.clone(),
+            uuid: c.vendor_uuid,
+            reference_id: c.reference_id,
+            date_of_birth: c.date_of_birth,
+            address_street: c.address_street,
+            address_neighborhood: c.address_neighborhood,
+            address_city: c.address_city,
+            address_state: c.address_state,
+            address_country: c.address_country,
+            gender: body.gender,
+            marital_status: body.marital_status,
+            published_at: record.published_at,
+            updated_by: c.created_by.clone(),
+            created_by: c.created_by,
         }
-    })
-    .await?;
-    Ok(HttpResponseOk(answer))
+    }
 }

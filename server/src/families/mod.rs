@@ -1,5 +1,6 @@
-//! One thin layer per vendor family: translate the wire request into a domain
-//! operation, and the result or error into the family's envelope.
+//! One module per vendor family, one [`crate::pipeline::Create`] impl per
+//! operation: the family's own rules, wire → domain, and domain → wire. Everything
+//! the families share (auth, idempotency, limits, error mapping) is the pipeline's.
 
 pub mod bigchange;
 pub mod introzy;

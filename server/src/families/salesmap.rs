@@ -1,29 +1,24 @@
-//! SalesMap: `POST /v2/people` and `POST /v2/lead`.
+//! SalesMap: `POST /v2/people` (고객 생성) and `POST /v2/lead` (리드 생성).
 
-use crate::api::salesmap::*;
-use crate::app::ServerContext;
-use crate::auth;
+use crate::auth::Principal;
+use crate::context::ServerContext;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue as DomainValue};
-use crate::domain::leads::{self, CreateLead};
-use crate::domain::people::{self, CreatePerson, OrganizationInput};
+use crate::domain::leads::{self, CreateLead as DomainLead};
+use crate::domain::people::{self, CreatePerson, CreatedPerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
-use crate::idempotency::{self, Idempotency};
-use crate::store::{NewPerson, RecordKey};
-use dropshot::{ErrorStatusCode, HttpResponseCreated};
-use http::HeaderMap;
-
-/// The reason SalesMap gives for a duplicate e-mail; clients match on this text.
-pub const DUPLICATE_EMAIL_REASON: &str = "동일한 이메일을 가진 고객이 존재합니다.";
+use crate::pipeline::{record, Create, FieldErrors};
+use crate::store::{IdempotencyClaim, LeadRecord, NewPerson, RecordKey};
+use crm_api::salesmap::*;
 
 /// `fieldList` entries as domain field inputs. Exactly one value key must be set.
-fn field_inputs(list: Option<Vec<FieldValue>>) -> Result<Vec<FieldInput>, SalesmapError> {
-    let list = list.unwrap_or_default();
+fn field_inputs(list: &Option<Vec<FieldValue>>) -> Result<Vec<FieldInput>, DomainError> {
+    let list = list.as_deref().unwrap_or_default();
     let mut inputs = Vec::with_capacity(list.len());
-    for (i, f) in list.into_iter().enumerate() {
+    for (i, f) in list.iter().enumerate() {
         let path = format!("fieldList[{i}] ({})", f.name);
         let mut values = Vec::with_capacity(1);
-        if let Some(s) = f.string_value {
-            values.push(DomainValue::Text(s));
+        if let Some(s) = &f.string_value {
+            values.push(DomainValue::Text(s.clone()));
         }
         if let Some(n) = f.number_value {
             values.push(DomainValue::Number(n));
@@ -31,123 +26,112 @@ fn field_inputs(list: Option<Vec<FieldValue>>) -> Result<Vec<FieldInput>, Salesm
         if let Some(b) = f.boolean_value {
             values.push(DomainValue::Boolean(b));
         }
-        if let Some(d) = f.date_value {
-            values.push(DomainValue::Date(d));
+        if let Some(d) = &f.date_value {
+            values.push(DomainValue::Date(d.clone()));
         }
         if values.len() != 1 {
-            return Err(SalesmapError::new(
-                ErrorStatusCode::BAD_REQUEST,
-                format!(
-                    "{path}: give exactly one of stringValue, numberValue, booleanValue or dateValue (got {})",
-                    values.len()
-                ),
-            ));
+            let message = format!(
+                "give exactly one of stringValue, numberValue, booleanValue or dateValue (got {})",
+                values.len()
+            );
+            return Err(DomainError::invalid(path, message));
         }
         inputs.push(FieldInput {
             path,
-            locator: FieldLocator::Name(f.name),
+            locator: FieldLocator::Name(f.name.clone()),
             value: values.remove(0),
         });
     }
     Ok(inputs)
 }
 
-pub async fn create_people(
-    ctx: &ServerContext,
-    headers: &HeaderMap,
-    idempotency_key: Option<String>,
-    body: CreatePeopleRequest,
-) -> Result<HttpResponseCreated<CreatePeopleResponse>, SalesmapError> {
-    let store = ctx.store.as_ref();
-    let who = auth::authenticate(store, headers, None).await?;
-    validate::non_empty("name", &body.name)?;
-    let key = Idempotency::from_header(idempotency_key, "salesmap_create_people", &body)?;
-    let attempted_name = body.name.clone();
-    let fields = field_inputs(body.field_list)?;
-    let organization = optional_id(body.organization_id).map(|uuid| OrganizationInput::Existing {
-        field: "organizationId",
-        noun: "organization",
-        key: RecordKey::Uuid(uuid),
-    });
-    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+pub enum CreatePeople {}
+
+impl Create for CreatePeople {
+    type Api = crm_api::salesmap::CreatePeople;
+    type Created = CreatedPerson;
+
+    fn validate(body: &CreatePeopleRequest, errors: &mut FieldErrors) {
+        record(errors, validate::non_empty("name", &body.name));
+    }
+
+    async fn create(
+        ctx: &ServerContext,
+        who: &Principal,
+        body: &CreatePeopleRequest,
+        claim: Option<IdempotencyClaim>,
+    ) -> Result<CreatedPerson, DomainError> {
+        let organization =
+            optional_id(body.organization_id.clone()).map(|uuid| OrganizationInput::Existing {
+                field: "organizationId",
+                noun: "organization",
+                key: RecordKey::Uuid(uuid),
+            });
         let request = CreatePerson {
             person: NewPerson {
-                name: body.name,
-                memo: body.memo,
+                name: body.name.clone(),
+                memo: body.memo.clone(),
                 idempotency: claim,
                 ..Default::default()
             },
             organization,
-            fields,
+            fields: field_inputs(&body.field_list)?,
         };
-        async {
-            let created = people::create_person(store, &who, request).await?;
-            Ok(CreatePeopleResponse {
-                success: true,
-                data: CreatePeopleData {
-                    people: PeopleSummary {
-                        id: created.record.id.uuid,
-                        name: created.record.name,
-                        created_at: created.record.created_at,
-                    },
-                },
-            })
+        people::create_person(ctx.store.as_ref(), who, request).await
+    }
+
+    fn render(created: &CreatedPerson, _: &CreatePeopleRequest) -> CreatePeopleResponse {
+        let people = PeopleSummary {
+            id: created.record.id.uuid.clone(),
+            name: created.record.name.clone(),
+            created_at: created.record.created_at,
+        };
+        CreatePeopleResponse {
+            success: true,
+            data: CreatePeopleData { people },
         }
-    })
-    .await;
-    match answer {
-        Ok(answer) => Ok(HttpResponseCreated(answer)),
-        Err(DomainError::DuplicateEmail { existing }) => Err(SalesmapError {
-            reason: Some(DUPLICATE_EMAIL_REASON.to_owned()),
-            data: Some(DuplicatePeople {
-                id: existing.uuid,
-                name: attempted_name,
-            }),
-            ..SalesmapError::new(ErrorStatusCode::BAD_REQUEST, "Bad Request")
-        }),
-        Err(e) => Err(e.into()),
     }
 }
 
-pub async fn create_lead(
-    ctx: &ServerContext,
-    headers: &HeaderMap,
-    idempotency_key: Option<String>,
-    body: CreateLeadRequest,
-) -> Result<HttpResponseCreated<CreateLeadResponse>, SalesmapError> {
-    let store = ctx.store.as_ref();
-    let who = auth::authenticate(store, headers, None).await?;
-    let key = Idempotency::from_header(idempotency_key, "salesmap_create_lead", &body)?;
-    let fields = field_inputs(body.field_list)?;
-    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
-        let request = CreateLead {
-            name: body.name,
-            person_id: body.people_id,
-            organization_id: body.organization_id,
-            pipeline_id: body.pipeline_id,
-            stage_id: body.pipeline_stage_id,
-            memo: body.memo,
-            fields,
+pub enum CreateLead {}
+
+impl Create for CreateLead {
+    type Api = crm_api::salesmap::CreateLead;
+    type Created = LeadRecord;
+
+    async fn create(
+        ctx: &ServerContext,
+        who: &Principal,
+        body: &CreateLeadRequest,
+        claim: Option<IdempotencyClaim>,
+    ) -> Result<LeadRecord, DomainError> {
+        let request = DomainLead {
+            name: body.name.clone(),
+            person_id: body.people_id.clone(),
+            organization_id: body.organization_id.clone(),
+            pipeline_id: body.pipeline_id.clone(),
+            stage_id: body.pipeline_stage_id.clone(),
+            memo: body.memo.clone(),
+            fields: field_inputs(&body.field_list)?,
             idempotency: claim,
         };
-        async {
-            let lead = leads::create_lead(store, &who, request).await?;
-            Ok(CreateLeadResponse {
-                success: true,
-                data: CreateLeadData {
-                    lead: LeadSummary {
-                        id: lead.id.uuid,
-                        name: lead.name,
-                        created_at: lead.created_at,
-                        people_id: lead.person.map(|r| r.uuid),
-                        organization_id: lead.organization.map(|r| r.uuid),
-                        pipeline_id: lead.pipeline.map(|r| r.uuid),
-                        pipeline_stage_id: lead.stage.map(|r| r.uuid),
-                    },
-                },
-            })
+        leads::create_lead(ctx.store.as_ref(), who, request).await
+    }
+
+    fn render(lead: &LeadRecord, _: &CreateLeadRequest) -> CreateLeadResponse {
+        let uuid = |r: &Option<crate::store::RecordId>| r.as_ref().map(|r| r.uuid.clone());
+        let lead = LeadSummary {
+            id: lead.id.uuid.clone(),
+            name: lead.name.clone(),
+            created_at: lead.created_at,
+            people_id: uuid(&lead.person),
+            organization_id: uuid(&lead.organization),
+            pipeline_id: uuid(&lead.pipeline),
+            pipeline_stage_id: uuid(&lead.stage),
+        };
+        CreateLeadResponse {
+            success: true,
+            data: CreateLeadData { lead },
         }
-    })
-    .await?;
-    Ok(HttpResponseCreated(answer))
+    }
 }

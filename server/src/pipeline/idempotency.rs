@@ -6,33 +6,21 @@
 //! retry can never make a second record. The first request's answer is recorded
 //! just after; a concurrent duplicate waits for it.
 
+use super::Failure;
 use crate::domain::DomainError;
 use crate::store::{IdempotencyClaim, Store};
 use crate::time::Timestamp;
-use schemars::JsonSchema;
+use crm_api::headers::IDEMPOTENCY_KEY as HEADER;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::time::Duration;
 
-pub const HEADER: &str = "Idempotency-Key";
 const MAX_KEY_LENGTH: usize = 255;
 
 /// How long a duplicate waits for the first request's answer before giving up.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(10);
-
-/// The `Idempotency-Key` request header, as every create declares it.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct IdempotencyKeyHeader {
-    /// A client-chosen key (1 to 255 visible ASCII characters). A retry with the same
-    /// key and the same request answers what the first answered and creates nothing;
-    /// the same key with another request is refused. Keys are kept per workspace for
-    /// 24 hours by default.
-    #[serde(rename = "Idempotency-Key")]
-    #[schemars(length(min = 1, max = 255))]
-    pub idempotency_key: Option<String>,
-}
 
 /// A request's key and what identifies the request.
 #[derive(Clone, Debug)]
@@ -46,7 +34,7 @@ impl Idempotency {
     /// the parsed `request` (so the same data sent as JSON or XML is the same
     /// request).
     pub fn from_header(
-        key: Option<String>,
+        key: Option<&str>,
         operation: &str,
         request: &impl Serialize,
     ) -> Result<Option<Self>, DomainError> {
@@ -66,7 +54,7 @@ impl Idempotency {
         hash.update([0]);
         hash.update(&body);
         Ok(Some(Idempotency {
-            key,
+            key: key.to_owned(),
             fingerprint: hash.finalize().into(),
         }))
     }
@@ -89,11 +77,11 @@ pub async fn guarded<T, F, Fut>(
     key: Option<Idempotency>,
     ttl: Duration,
     create: F,
-) -> Result<T, DomainError>
+) -> Result<T, Failure>
 where
     T: Serialize + DeserializeOwned,
     F: FnOnce(Option<IdempotencyClaim>) -> Fut,
-    Fut: Future<Output = Result<T, DomainError>>,
+    Fut: Future<Output = Result<T, Failure>>,
 {
     let Some(key) = key else {
         return create(None).await;
@@ -102,7 +90,11 @@ where
     // A key already used is answered before any other check, so a retry gets the
     // first answer even where the request would now fail (the e-mail it created
     // is taken, say). The claim inside the create settles races with this read.
-    if let Some(record) = store.idempotency_record(workspace_id, &key.key).await? {
+    if let Some(record) = store
+        .idempotency_record(workspace_id, &key.key)
+        .await
+        .map_err(DomainError::from)?
+    {
         if record.created_at >= claim.not_before {
             if record.fingerprint != key.fingerprint {
                 return Err(refused());
@@ -123,18 +115,18 @@ where
             }
             Ok(answer)
         }
-        Err(DomainError::IdempotencyKeyUsed {
+        Err(Failure::Domain(DomainError::IdempotencyKeyUsed {
             same_request: false,
-        }) => Err(refused()),
-        Err(DomainError::IdempotencyKeyUsed { same_request: true }) => {
+        })) => Err(refused()),
+        Err(Failure::Domain(DomainError::IdempotencyKeyUsed { same_request: true })) => {
             replay(store, workspace_id, &key).await
         }
         Err(e) => Err(e),
     }
 }
 
-fn refused() -> DomainError {
-    DomainError::invalid(HEADER, "already used with a different request")
+fn refused() -> Failure {
+    DomainError::invalid(HEADER, "already used with a different request").into()
 }
 
 /// The first request's answer, waiting for it while that request is in flight.
@@ -142,20 +134,26 @@ async fn replay<T: DeserializeOwned>(
     store: &dyn Store,
     workspace_id: i64,
     key: &Idempotency,
-) -> Result<T, DomainError> {
+) -> Result<T, Failure> {
     let started = std::time::Instant::now();
     let mut pause = Duration::from_millis(2);
     loop {
-        if let Some(record) = store.idempotency_record(workspace_id, &key.key).await? {
+        if let Some(record) = store
+            .idempotency_record(workspace_id, &key.key)
+            .await
+            .map_err(DomainError::from)?
+        {
             if let Some(body) = record.response {
-                return serde_json::from_str(&body).map_err(|e| DomainError::Internal(e.into()));
+                return serde_json::from_str(&body)
+                    .map_err(|e| DomainError::Internal(e.into()).into());
             }
         }
         if started.elapsed() > WAIT_FOR_FIRST {
             return Err(DomainError::invalid(
                 HEADER,
                 "a request with this key is still being processed; retry later",
-            ));
+            )
+            .into());
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(100));

@@ -1,28 +1,28 @@
 //! The document the server emits for each family: dropshot's OpenAPI output for the
 //! family's operations, completed with the facts dropshot cannot express (explicit
 //! error statuses, security), which are declared beside the wire types in
-//! [`crate::api`]. The contract check (`cargo xtask contract`) compares this with
+//! [`crate::facts`]. The contract check (`cargo xtask contract`) compares this with
 //! the hand-written YAML.
 
-use crate::api::{self, DocumentFacts, OperationFacts};
+use crate::facts::{DocumentFacts, OperationFacts, DOCUMENTS};
 use serde_json::{json, Map, Value};
 
 /// Dropshot's OpenAPI output for the whole API, as JSON.
 pub fn dropshot_document() -> anyhow::Result<Value> {
-    let description = api::crm_api_mod::stub_api_description()
+    let description = crate::crm_api_mod::stub_api_description()
         .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
     let openapi = description.openapi("crm", semver::Version::new(0, 0, 0));
     Ok(openapi.json()?)
 }
 
 pub fn document_names() -> impl Iterator<Item = &'static str> {
-    api::DOCUMENTS.iter().map(|d| d.name)
+    DOCUMENTS.iter().map(|d| d.name)
 }
 
 /// The emitted document for one family (`salesmap`, ...), completed with its
 /// declared facts.
 pub fn emitted_document(name: &str) -> anyhow::Result<Value> {
-    let facts = api::DOCUMENTS
+    let facts = DOCUMENTS
         .iter()
         .find(|d| d.name == name)
         .ok_or_else(|| anyhow::anyhow!("no family document named {name:?}"))?;
@@ -49,6 +49,23 @@ fn complete(doc: &mut Value, facts: &DocumentFacts) -> anyhow::Result<()> {
     }
     paths.retain(|_, item| item.as_object().is_some_and(|o| !o.is_empty()));
 
+    // Every declared operation must exist: facts for a renamed or removed endpoint
+    // would otherwise be silently ignored.
+    for declared in facts.operations {
+        let emitted = paths
+            .values()
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.values())
+            .any(|op| op.get("operationId").and_then(Value::as_str) == Some(declared.operation_id));
+        anyhow::ensure!(
+            emitted,
+            "the {} document declares facts for {}, which is no endpoint tagged {}",
+            facts.name,
+            declared.operation_id,
+            facts.name
+        );
+    }
+
     for item in paths.values_mut() {
         for op in item
             .as_object_mut()
@@ -74,6 +91,10 @@ fn complete(doc: &mut Value, facts: &DocumentFacts) -> anyhow::Result<()> {
         }
     }
 
+    // The tag list names every family; this document has one.
+    if let Some(tags) = doc.get_mut("tags").and_then(Value::as_array_mut) {
+        tags.retain(|t| t.get("name").and_then(Value::as_str) == Some(facts.name));
+    }
     let schemes: Value = serde_json::from_str(facts.security_schemes)?;
     let components = doc
         .as_object_mut()

@@ -1,28 +1,50 @@
-//! The API: one dropshot trait for every vendor family, plus each family's wire
-//! types. The OpenAPI document dropshot emits from this trait is what the contract
-//! check compares with the hand-written YAML in `openapi/`.
+//! The crm HTTP API: one dropshot trait ([`CrmApi`]) for every vendor family, each
+//! family's wire types and declared facts, and the body extractors. It knows
+//! nothing of the domain or the store, so the OpenAPI document is emitted from this
+//! crate alone ([`contract`]), and the server (`crm-server`) implements the trait.
 //!
 //! Each endpoint is tagged with its family; the tag names its YAML document
 //! (`salesmap` → `openapi/salesmap.yaml`). Every input is taken leniently
-//! ([`crate::extract`]): the handler answers (and logs) every request, even one
+//! ([`extract`]): the server answers (and logs) every request itself, even one
 //! dropshot would have refused.
 
 pub mod bigchange;
+pub mod body;
+pub mod contract;
 pub mod envelope;
+pub mod extract;
+pub mod facts;
+pub mod headers;
 pub mod introzy;
 pub mod maiascore;
+pub mod operation;
 pub mod salesmap;
+pub mod time;
 
-use crate::body::{JsonBody, MultiFormatBody};
-use crate::extract::{Lenient, LenientShared};
-use crate::idempotency::IdempotencyKeyHeader;
+pub use facts::{DocumentFacts, OperationFacts, DOCUMENTS};
+
+use body::{JsonBody, MultiFormatBody};
 use dropshot::{
     Body, Header, HttpError, HttpResponseCreated, HttpResponseOk, Path, RequestContext,
 };
+use extract::{Lenient, LenientShared};
+use headers::IdempotencyKeyHeader;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[dropshot::api_description]
+#[dropshot::api_description {
+    // One tag per published endpoint: the tag names the family's document.
+    tag_config = {
+        tags = {
+            "salesmap" = { description = "SalesMap: people and leads (openapi/salesmap.yaml)" },
+            "introzy" = { description = "Introzy: people (openapi/introzy.yaml)" },
+            "bigchange" = { description = "BigChange contacts: persons (openapi/bigchange.yaml)" },
+            "maiascore" = { description = "MaiaScore: customers (openapi/maiascore.yaml)" },
+        },
+        policy = dropshot::EndpointTagPolicy::ExactlyOne,
+        allow_other_tags = false,
+    }
+}]
 pub trait CrmApi {
     type Context;
 
@@ -127,41 +149,3 @@ pub struct DocumentPath {
     /// A file name in `openapi/`, for example `salesmap.yaml`.
     pub document: String,
 }
-
-/// What a `#[endpoint]` cannot say about an operation, declared beside its wire
-/// types and added to the emitted document by [`crate::contract`].
-#[derive(Clone, Copy, Debug)]
-pub struct OperationFacts {
-    pub operation_id: &'static str,
-    /// The explicit error statuses the operation answers with. Dropshot emits only
-    /// the `4XX`/`5XX` ranges; these replace them, with the same error body.
-    pub error_statuses: &'static [u16],
-    /// The media type of the error body.
-    pub error_media_type: &'static str,
-    /// Security requirements: (scheme name, scopes).
-    pub security: &'static [(&'static str, &'static [&'static str])],
-    /// The token scopes the operation requires, emitted as `x-required-scopes`
-    /// (OpenAPI 3.0 lets only OAuth2 schemes list scopes; ours are bearer tokens).
-    pub required_scopes: &'static [&'static str],
-    /// The request body's media types, when the handler reads more than the one
-    /// dropshot declares (each gets the emitted body schema). Empty: as emitted.
-    pub request_media_types: &'static [&'static str],
-}
-
-/// What a family's document declares once, beside its operations.
-#[derive(Clone, Copy, Debug)]
-pub struct DocumentFacts {
-    /// The tag of its operations, and its file name in `openapi/` without `.yaml`.
-    pub name: &'static str,
-    /// `components.securitySchemes`, as JSON.
-    pub security_schemes: &'static str,
-    pub operations: &'static [OperationFacts],
-}
-
-/// Every family's document.
-pub const DOCUMENTS: &[DocumentFacts] = &[
-    salesmap::DOCUMENT,
-    introzy::DOCUMENT,
-    bigchange::DOCUMENT,
-    maiascore::DOCUMENT,
-];

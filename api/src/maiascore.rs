@@ -1,27 +1,37 @@
 //! MaiaScore's wire types (`openapi/maiascore.yaml`): `POST /customers`, one body
 //! in three formats, success 200 with Strapi-style metadata, errors `{code, message}`.
 
-use super::envelope::ErrorEnvelope;
-use super::{DocumentFacts, OperationFacts};
 use crate::body::{FORM, JSON, XML};
+use crate::envelope::ErrorEnvelope;
+use crate::facts::{DocumentFacts, OperationFacts};
+use crate::headers::IdempotencyKeyHeader;
+use crate::operation::{Ok200, Operation};
 use crate::time::Timestamp;
 use dropshot::ErrorStatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub const DOCUMENT: DocumentFacts = DocumentFacts {
-    name: "maiascore",
-    security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
-    operations: &[OperationFacts {
-        operation_id: "maiascore_create_customer",
-        error_statuses: &[400, 403, 413, 415, 500],
-        error_media_type: "application/json",
-        security: &[("bearerAuth", &[])],
-        required_scopes: &[],
-        // `MultiFormatBody` reads all three; dropshot can declare only one.
-        request_media_types: &[JSON, XML, FORM],
-    }],
-};
+pub const CREATE_CUSTOMER: OperationFacts = OperationFacts::new("maiascore_create_customer")
+    .error_statuses(&[400, 403, 413, 415, 500])
+    // `MultiFormatBody` reads all three; dropshot can declare only one.
+    .request_media_types(&[JSON, XML, FORM]);
+
+pub const DOCUMENT: DocumentFacts = DocumentFacts::bearer("maiascore", &[&CREATE_CUSTOMER]);
+
+/// MaiaScore's words for a missing or invalid token.
+pub const AUTH_REQUIRED: &str = "this operation requires authentication";
+
+/// `POST /customers`, from JSON, XML or form data.
+pub enum CreateCustomer {}
+
+impl Operation for CreateCustomer {
+    const FACTS: &'static OperationFacts = &CREATE_CUSTOMER;
+    type Headers = IdempotencyKeyHeader;
+    type Body = CustomerInput;
+    type Output = Customer;
+    type Error = MaiaError;
+    type Answer = Ok200;
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -131,15 +141,9 @@ impl ErrorEnvelope for MaiaError {
         }
     }
 
-    fn duplicate_email(existing: &crate::store::RecordId) -> Self {
-        Self::with_message(
-            ErrorStatusCode::BAD_REQUEST,
-            format!(
-                "a person with this e-mail already exists ({})",
-                existing.uuid
-            ),
-        )
+    fn unauthenticated(status: ErrorStatusCode, message: String) -> Self {
+        Self::with_message(status, format!("{AUTH_REQUIRED}: {message}"))
     }
 }
 
-super::envelope::error_envelope!(MaiaError);
+crate::envelope::error_envelope!(MaiaError);

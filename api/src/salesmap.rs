@@ -1,34 +1,50 @@
 //! SalesMap's wire types (`openapi/salesmap.yaml`): `POST /v2/people` and
 //! `POST /v2/lead`, with the `{success, data, message, reason}` envelope.
 
-use super::{DocumentFacts, OperationFacts};
+use crate::envelope::ErrorEnvelope;
+use crate::facts::{DocumentFacts, OperationFacts};
+use crate::headers::IdempotencyKeyHeader;
+use crate::operation::{Created201, Operation};
 use crate::time::Timestamp;
 use dropshot::ErrorStatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub const DOCUMENT: DocumentFacts = DocumentFacts {
-    name: "salesmap",
-    security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
-    operations: &[
-        OperationFacts {
-            operation_id: "salesmap_create_people",
-            error_statuses: &[400, 401, 404, 413, 415, 500],
-            error_media_type: "application/json",
-            security: &[("bearerAuth", &[])],
-            required_scopes: &[],
-            request_media_types: &[],
-        },
-        OperationFacts {
-            operation_id: "salesmap_create_lead",
-            error_statuses: &[400, 401, 404, 413, 415, 500],
-            error_media_type: "application/json",
-            security: &[("bearerAuth", &[])],
-            required_scopes: &[],
-            request_media_types: &[],
-        },
-    ],
-};
+pub const CREATE_PEOPLE: OperationFacts =
+    OperationFacts::new("salesmap_create_people").error_statuses(ERRORS);
+pub const CREATE_LEAD: OperationFacts =
+    OperationFacts::new("salesmap_create_lead").error_statuses(ERRORS);
+const ERRORS: &[u16] = &[400, 401, 404, 413, 415, 500];
+
+pub const DOCUMENT: DocumentFacts =
+    DocumentFacts::bearer("salesmap", &[&CREATE_PEOPLE, &CREATE_LEAD]);
+
+/// The reason SalesMap gives for a duplicate e-mail; clients match on this text.
+pub const DUPLICATE_EMAIL_REASON: &str = "동일한 이메일을 가진 고객이 존재합니다.";
+
+/// 고객 생성: `POST /v2/people`.
+pub enum CreatePeople {}
+
+impl Operation for CreatePeople {
+    const FACTS: &'static OperationFacts = &CREATE_PEOPLE;
+    type Headers = IdempotencyKeyHeader;
+    type Body = CreatePeopleRequest;
+    type Output = CreatePeopleResponse;
+    type Error = SalesmapError;
+    type Answer = Created201;
+}
+
+/// 리드 생성: `POST /v2/lead`.
+pub enum CreateLead {}
+
+impl Operation for CreateLead {
+    const FACTS: &'static OperationFacts = &CREATE_LEAD;
+    type Headers = IdempotencyKeyHeader;
+    type Body = CreateLeadRequest;
+    type Output = CreateLeadResponse;
+    type Error = SalesmapError;
+    type Answer = Created201;
+}
 
 /// One data field (데이터필드): its name and one value key chosen by its type.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -150,20 +166,22 @@ pub struct SalesmapError {
     pub data: Option<DuplicatePeople>,
 }
 
-impl super::envelope::ErrorEnvelope for SalesmapError {
+impl ErrorEnvelope for SalesmapError {
     fn with_message(status: ErrorStatusCode, message: String) -> Self {
         SalesmapError::new(status, message)
     }
 
-    /// Without the attempted name; `create_people` answers with it instead.
-    fn duplicate_email(existing: &crate::store::RecordId) -> Self {
-        SalesmapError::new(
-            ErrorStatusCode::BAD_REQUEST,
-            format!(
-                "a person with this e-mail already exists ({})",
-                existing.uuid
-            ),
-        )
+    /// As SalesMap answers it: 400 "Bad Request", the reason clients match on, and
+    /// the existing customer's id with the name that was attempted.
+    fn duplicate_email(existing_uuid: &str, attempted_name: &str, _message: &str) -> Self {
+        SalesmapError {
+            reason: Some(DUPLICATE_EMAIL_REASON.to_owned()),
+            data: Some(DuplicatePeople {
+                id: existing_uuid.to_owned(),
+                name: attempted_name.to_owned(),
+            }),
+            ..SalesmapError::new(ErrorStatusCode::BAD_REQUEST, "Bad Request")
+        }
     }
 }
 
@@ -179,4 +197,4 @@ impl SalesmapError {
     }
 }
 
-super::envelope::error_envelope!(SalesmapError);
+crate::envelope::error_envelope!(SalesmapError);

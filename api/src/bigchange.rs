@@ -1,7 +1,10 @@
 //! BigChange's wire types (`openapi/bigchange.yaml`): create a person in the
 //! contacts API, with RFC 7807 problem details (`application/problem+json`).
 
-use super::{DocumentFacts, OperationFacts};
+use crate::envelope::ErrorEnvelope;
+use crate::facts::{DocumentFacts, OperationFacts};
+use crate::headers::CreateHeaders;
+use crate::operation::{Operation, ProblemCreated201};
 use dropshot::{
     ApiEndpointResponse, Body, ErrorStatusCode, HttpError, HttpResponse, HttpResponseError,
 };
@@ -15,18 +18,24 @@ pub const PERSONS_WRITE: &str = "contacts:persons:write";
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-pub const DOCUMENT: DocumentFacts = DocumentFacts {
-    name: "bigchange",
-    security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
-    operations: &[OperationFacts {
-        operation_id: "bigchange_create_person",
-        error_statuses: &[400, 401, 403, 413, 415, 422, 500],
-        error_media_type: PROBLEM_JSON,
-        security: &[("bearerAuth", &[])],
-        required_scopes: &[PERSONS_WRITE],
-        request_media_types: &[],
-    }],
-};
+pub const CREATE_PERSON: OperationFacts = OperationFacts::new("bigchange_create_person")
+    .error_statuses(&[400, 401, 403, 413, 415, 422, 500])
+    .error_media_type(PROBLEM_JSON)
+    .required_scopes(&[PERSONS_WRITE]);
+
+pub const DOCUMENT: DocumentFacts = DocumentFacts::bearer("bigchange", &[&CREATE_PERSON]);
+
+/// Create a person: `POST /v1/contacts/persons`.
+pub enum CreatePerson {}
+
+impl Operation for CreatePerson {
+    const FACTS: &'static OperationFacts = &CREATE_PERSON;
+    type Headers = PersonHeaders;
+    type Body = CreatePersonModel;
+    type Output = CreatedRecord;
+    type Error = ProblemDetails;
+    type Answer = ProblemCreated201;
+}
 
 /// The request headers: the customer (tenant) the call acts for, and the
 /// idempotency key every create takes.
@@ -42,6 +51,12 @@ pub struct PersonHeaders {
     #[serde(rename = "Idempotency-Key")]
     #[schemars(length(min = 1, max = 255))]
     pub idempotency_key: Option<String>,
+}
+
+impl CreateHeaders for PersonHeaders {
+    fn idempotency_key(&self) -> Option<&str> {
+        self.idempotency_key.as_deref()
+    }
 }
 
 /// A custom field value: `null` unsets it.
@@ -150,7 +165,8 @@ impl ProblemDetails {
         }
     }
 
-    fn into_response(self) -> Result<http::Response<Body>, HttpError> {
+    /// The problem as the response it is: its own status, `application/problem+json`.
+    pub fn into_response(self) -> Result<http::Response<Body>, HttpError> {
         let body =
             serde_json::to_vec(&self).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
         http::Response::builder()
@@ -158,6 +174,34 @@ impl ProblemDetails {
             .header(http::header::CONTENT_TYPE, PROBLEM_JSON)
             .body(Body::from(body))
             .map_err(|e| HttpError::for_internal_error(e.to_string()))
+    }
+}
+
+impl ErrorEnvelope for ProblemDetails {
+    const INVALID: ErrorStatusCode = ErrorStatusCode::UNPROCESSABLE_ENTITY;
+
+    fn with_message(status: ErrorStatusCode, message: String) -> Self {
+        ProblemDetails::new(status, "", message)
+    }
+
+    /// All of them at once, by field.
+    fn invalid(errors: BTreeMap<String, Vec<String>>) -> Self {
+        ProblemDetails::validation("", errors)
+    }
+
+    /// A missing reference is a validation error of its field.
+    fn not_found(field: &str, message: &str) -> Self {
+        Self::invalid(BTreeMap::from([(
+            field.to_owned(),
+            vec![message.to_owned()],
+        )]))
+    }
+
+    fn at(self, path: &str) -> Self {
+        ProblemDetails {
+            instance: path.to_owned(),
+            ..self
+        }
     }
 }
 
@@ -193,7 +237,7 @@ impl From<HttpError> for Problem {
         let status = e.status_code;
         Problem {
             status,
-            details: ProblemDetails::new(status, "", super::envelope::public_message(e)),
+            details: ProblemDetails::new(status, "", crate::envelope::public_message(e)),
         }
     }
 }

@@ -1,24 +1,34 @@
 //! Introzy's wire types (`openapi/introzy.yaml`): `POST /api/people`.
 
-use super::{DocumentFacts, OperationFacts};
+use crate::envelope::ErrorEnvelope;
+use crate::facts::{DocumentFacts, OperationFacts};
+use crate::headers::IdempotencyKeyHeader;
+use crate::operation::{Created201, Operation};
 use crate::time::Timestamp;
 use dropshot::ErrorStatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub const DOCUMENT: DocumentFacts = DocumentFacts {
-    name: "introzy",
-    security_schemes: r#"{"bearerAuth": {"type": "http", "scheme": "bearer"}}"#,
-    operations: &[OperationFacts {
-        operation_id: "introzy_create_person",
-        error_statuses: &[400, 401, 404, 409, 413, 415, 500],
-        error_media_type: "application/json",
-        security: &[("bearerAuth", &[])],
-        required_scopes: &[],
-        request_media_types: &[],
-    }],
-};
+pub const CREATE_PERSON: OperationFacts = OperationFacts::new("introzy_create_person")
+    .error_statuses(&[400, 401, 404, 409, 413, 415, 500]);
+
+pub const DOCUMENT: DocumentFacts = DocumentFacts::bearer("introzy", &[&CREATE_PERSON]);
+
+/// What Introzy answers with a created person.
+pub const CREATED_MESSAGE: &str = "Person created successfully";
+
+/// `POST /api/people`.
+pub enum CreatePerson {}
+
+impl Operation for CreatePerson {
+    const FACTS: &'static OperationFacts = &CREATE_PERSON;
+    type Headers = IdempotencyKeyHeader;
+    type Body = CreatePersonRequest;
+    type Output = CreatePersonResponse;
+    type Error = IntrozyError;
+    type Answer = Created201;
+}
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -109,18 +119,18 @@ pub struct IntrozyError {
     pub existing_id: Option<String>,
 }
 
-impl super::envelope::ErrorEnvelope for IntrozyError {
+impl ErrorEnvelope for IntrozyError {
     fn with_message(status: ErrorStatusCode, message: String) -> Self {
         IntrozyError::new(status, message)
     }
 
     /// As HubSpot answers a duplicate contact: 409 with the existing id.
-    fn duplicate_email(existing: &crate::store::RecordId) -> Self {
+    fn duplicate_email(existing_uuid: &str, _attempted_name: &str, _message: &str) -> Self {
         IntrozyError {
-            existing_id: Some(existing.uuid.clone()),
+            existing_id: Some(existing_uuid.to_owned()),
             ..IntrozyError::new(
                 ErrorStatusCode::CONFLICT,
-                format!("Person already exists. Existing ID: {}", existing.uuid),
+                format!("Person already exists. Existing ID: {existing_uuid}"),
             )
         }
     }
@@ -137,4 +147,4 @@ impl IntrozyError {
     }
 }
 
-super::envelope::error_envelope!(IntrozyError);
+crate::envelope::error_envelope!(IntrozyError);

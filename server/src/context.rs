@@ -1,0 +1,16 @@
+//! What every handler shares: the store, the embedded documents and settings.
+
+use crate::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The hand-written OpenAPI documents, by file name, embedded by the root build
+/// script.
+pub type Specs = &'static [(&'static str, &'static str)];
+
+pub struct ServerContext {
+    pub store: Arc<dyn Store>,
+    pub specs: Specs,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl: Duration,
+}

@@ -1,0 +1,102 @@
+//! Every way a create can fail, and the one mapping from a failure to a family's
+//! envelope. What differs between families is said by their [`ErrorEnvelope`]
+//! implementations in `crm-api`; what a failure *means* is decided here, once.
+
+use crate::auth::AuthError;
+use crate::domain::{DomainError, DUPLICATE_EMAIL};
+use crm_api::envelope::{public_message, ErrorEnvelope, INTERNAL_MESSAGE};
+use dropshot::{ErrorStatusCode, HttpError};
+use std::collections::BTreeMap;
+
+/// Messages by field, in the request's own terms.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// An input dropshot or our extractors refused (malformed JSON, a wrong content
+    /// type, a missing header).
+    #[error("{0}")]
+    Http(HttpError),
+    #[error(transparent)]
+    Auth(AuthError),
+    /// The request is well-formed but breaks rules, by field.
+    #[error("invalid fields: {0:?}")]
+    Invalid(FieldErrors),
+    /// The family refuses the request with its own status and words (BigChange's
+    /// `Customer-Id` acting for another customer).
+    #[error("{1}")]
+    Refused(ErrorStatusCode, String),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+impl Failure {
+    /// One invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure::Invalid(BTreeMap::from([(field.into(), vec![message.into()])]))
+    }
+}
+
+fn internal<E: ErrorEnvelope>() -> E {
+    E::with_message(
+        ErrorStatusCode::INTERNAL_SERVER_ERROR,
+        INTERNAL_MESSAGE.to_owned(),
+    )
+}
+
+/// The failure in the family's envelope. Internal details are logged, never sent.
+pub fn envelope<E: ErrorEnvelope>(failure: Failure) -> E {
+    match failure {
+        Failure::Http(e) => {
+            if e.status_code.is_server_error() {
+                tracing::error!(error = %e.internal_message, "request failed inside dropshot");
+            }
+            E::with_message(e.status_code, public_message(e))
+        }
+        Failure::Auth(AuthError::Store(e)) => {
+            tracing::error!(error = %e, "authentication failed in the store");
+            internal()
+        }
+        Failure::Auth(e) => {
+            let status = if e.is_forbidden() {
+                ErrorStatusCode::FORBIDDEN
+            } else {
+                E::UNAUTHENTICATED
+            };
+            E::unauthenticated(status, e.to_string())
+        }
+        Failure::Invalid(errors) => E::invalid(errors),
+        Failure::Refused(status, message) => E::with_message(status, message),
+        Failure::Domain(e) => domain::<E>(e),
+    }
+}
+
+fn domain<E: ErrorEnvelope>(e: DomainError) -> E {
+    match e {
+        DomainError::Invalid { field, message } => {
+            E::invalid(BTreeMap::from([(field, vec![message])]))
+        }
+        DomainError::NotFound { field, message } => E::not_found(&field, &message),
+        DomainError::DuplicateEmail {
+            existing,
+            attempted_name,
+        } => E::duplicate_email(
+            &existing.uuid,
+            &attempted_name,
+            &format!("{DUPLICATE_EMAIL} ({})", existing.uuid),
+        ),
+        // `guarded` resolves a used key; reaching here means a store answered it
+        // outside of one.
+        e @ DomainError::IdempotencyKeyUsed { .. } => {
+            tracing::warn!(error = %e, "an idempotency conflict reached the error mapping");
+            E::invalid(BTreeMap::from([(
+                crm_api::headers::IDEMPOTENCY_KEY.to_owned(),
+                vec!["already used".to_owned()],
+            )]))
+        }
+        DomainError::Internal(err) => {
+            tracing::error!(error = %format!("{err:#}"), "request failed");
+            internal()
+        }
+    }
+}

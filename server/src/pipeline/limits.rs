@@ -1,0 +1,177 @@
+//! The limits a wire type declares (`#[schemars(length(..))]`, `email`, a uuid
+//! format) are the ones the server enforces: read from the same JSON Schema that
+//! the emitted document (and so the contract check) shows, so a limit lives in one
+//! place. Dropshot emits these but enforces none of them.
+//!
+//! Checked: `minLength`/`maxLength` (in characters), `format: email` and
+//! `format: uuid` on the body's top-level string properties. An empty string is
+//! "no id" for a uuid (vendors' examples send `""` for an unset id). Other formats
+//! (dates) are the domain's business.
+
+use super::FieldErrors;
+use crate::domain::validate;
+use crate::domain::DomainError;
+use schemars::schema::{Schema, SchemaObject};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+#[derive(Debug)]
+enum Format {
+    Email,
+    Uuid,
+}
+
+#[derive(Debug)]
+struct Rule {
+    field: String,
+    min_length: Option<u32>,
+    max_length: Option<u32>,
+    format: Option<Format>,
+}
+
+/// Adds an error for each top-level property of `body` that breaks a declared
+/// limit, unless the field already has one.
+pub fn check<T: Serialize + JsonSchema + 'static>(body: &T, errors: &mut FieldErrors) {
+    let rules = rules::<T>();
+    if rules.is_empty() {
+        return;
+    }
+    let value = match serde_json::to_value(body) {
+        Ok(Value::Object(map)) => map,
+        // Bodies are objects; anything else has no properties to limit.
+        _ => return,
+    };
+    for rule in rules.iter() {
+        if errors.contains_key(&rule.field) {
+            continue;
+        }
+        let Some(Value::String(text)) = value.get(&rule.field) else {
+            continue;
+        };
+        super::record(errors, apply(rule, text));
+    }
+}
+
+fn apply(rule: &Rule, text: &str) -> Result<(), DomainError> {
+    if rule.min_length.is_some() || rule.max_length.is_some() {
+        validate::length(
+            &rule.field,
+            text,
+            rule.min_length.unwrap_or(0) as usize,
+            rule.max_length.map_or(usize::MAX, |m| m as usize),
+        )?;
+    }
+    match rule.format {
+        Some(Format::Email) => validate::email(&rule.field, text),
+        Some(Format::Uuid) if text.trim().is_empty() => Ok(()),
+        Some(Format::Uuid) => validate::uuid(&rule.field, text.trim()),
+        None => Ok(()),
+    }
+}
+
+/// The rules of `T`, compiled once per type from its schema.
+fn rules<T: JsonSchema + 'static>() -> Arc<[Rule]> {
+    static RULES: OnceLock<RwLock<HashMap<TypeId, Arc<[Rule]>>>> = OnceLock::new();
+    let cache = RULES.get_or_init(Default::default);
+    let id = TypeId::of::<T>();
+    if let Some(hit) = cache.read().ok().and_then(|c| c.get(&id).cloned()) {
+        return hit;
+    }
+    let root = schemars::gen::SchemaSettings::openapi3()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    let compiled: Arc<[Rule]> = compile(&root.schema).into();
+    if let Ok(mut c) = cache.write() {
+        c.insert(id, compiled.clone());
+    }
+    compiled
+}
+
+fn compile(schema: &SchemaObject) -> Vec<Rule> {
+    let Some(object) = &schema.object else {
+        return Vec::new();
+    };
+    object
+        .properties
+        .iter()
+        .filter_map(|(field, property)| {
+            let Schema::Object(p) = property else {
+                return None;
+            };
+            let string = p.string.as_deref();
+            let rule = Rule {
+                field: field.clone(),
+                min_length: string.and_then(|s| s.min_length),
+                max_length: string.and_then(|s| s.max_length),
+                format: match p.format.as_deref() {
+                    Some("email") => Some(Format::Email),
+                    Some("uuid") => Some(Format::Uuid),
+                    _ => None,
+                },
+            };
+            let limited =
+                rule.min_length.is_some() || rule.max_length.is_some() || rule.format.is_some();
+            limited.then_some(rule)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    struct Sample {
+        #[schemars(length(min = 1, max = 3))]
+        first_name: String,
+        #[schemars(email)]
+        email: String,
+        #[schemars(with = "Option<uuid::Uuid>")]
+        company_id: Option<String>,
+    }
+
+    fn errors_of(sample: &Sample) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        check(sample, &mut errors);
+        errors
+    }
+
+    #[test]
+    fn declared_limits_are_enforced_by_field() {
+        let ok = Sample {
+            first_name: "홍길동".into(),
+            email: "a@b.co".into(),
+            company_id: Some(String::new()),
+        };
+        assert!(errors_of(&ok).is_empty());
+        let bad = Sample {
+            first_name: "홍길동!".into(),
+            email: "nope".into(),
+            company_id: Some("acme".into()),
+        };
+        let errors = errors_of(&bad);
+        assert_eq!(
+            errors["firstName"],
+            ["must be at most 3 characters long (got 4)"]
+        );
+        assert_eq!(errors["email"], ["'nope' is not a valid e-mail address"]);
+        assert_eq!(errors["companyId"], ["'acme' is not a valid uuid"]);
+    }
+
+    #[test]
+    fn a_field_the_family_refused_is_not_checked_again() {
+        let mut errors = FieldErrors::from([("firstName".to_owned(), vec!["mine".to_owned()])]);
+        let bad = Sample {
+            first_name: String::new(),
+            email: "a@b.co".into(),
+            company_id: None,
+        };
+        check(&bad, &mut errors);
+        assert_eq!(errors["firstName"], ["mine"]);
+    }
+}

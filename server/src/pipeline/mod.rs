@@ -1,0 +1,141 @@
+//! The one create pipeline. Every create of every family runs through [`create`]:
+//! log → authenticate (the operation's declared scopes) → the operation's headers
+//! and [`Create::admit`] → the body → the idempotency key (a used key is answered
+//! here, before any other check) → validation (the wire type's declared limits,
+//! [`limits`], then [`Create::validate`]) → [`Create::create`] (wire → domain →
+//! store) → [`Create::render`] (domain → wire). Failures of every step reach the
+//! family's envelope through one mapping ([`failure`]).
+//!
+//! A family writes only what is its own: one [`Create`] impl per operation.
+
+pub mod failure;
+pub mod idempotency;
+pub mod limits;
+
+use crate::auth::{self, Principal};
+use crate::context::ServerContext;
+use crate::domain::DomainError;
+use crate::request_log::logged;
+use crate::store::IdempotencyClaim;
+use crm_api::envelope::ErrorEnvelope;
+use crm_api::extract::{Lenient, LenientShared};
+use crm_api::headers::CreateHeaders;
+use crm_api::operation::{Answer, Extracted, Operation};
+use dropshot::{HttpError, RequestContext};
+pub use failure::{Failure, FieldErrors};
+use http::HeaderMap;
+use idempotency::Idempotency;
+use std::future::Future;
+
+/// The wire body, headers and success body of an operation.
+pub type Body<Op> = <<Op as Create>::Api as Operation>::Body;
+pub type Headers<Op> = <<Op as Create>::Api as Operation>::Headers;
+pub type Output<Op> = <<Op as Create>::Api as Operation>::Output;
+type ApiError<Op> = <<Op as Create>::Api as Operation>::Error;
+type AnswerOf<Op> = <<Op as Create>::Api as Operation>::Answer;
+/// The endpoint's response and error types, as the `CrmApi` trait declares them.
+pub type Response<Op> = <AnswerOf<Op> as Answer<Output<Op>, ApiError<Op>>>::Response;
+pub type WireError<Op> = <AnswerOf<Op> as Answer<Output<Op>, ApiError<Op>>>::Error;
+
+/// What a family supplies for one create operation.
+pub trait Create: Send + Sync + 'static {
+    /// The operation's wire side, from `crm-api`.
+    type Api: Operation;
+    /// What the domain made, to render the answer from.
+    type Created: Send + 'static;
+
+    /// The operation's headers could not be read (`raw` is the request's).
+    fn header_failure(_raw: &HeaderMap, e: HttpError) -> Failure {
+        Failure::Http(e)
+    }
+
+    /// Checks the headers against the caller, before the body is looked at.
+    fn admit(_who: &Principal, _headers: &Headers<Self>) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    /// The family's own rules beyond the limits its wire type declares, by field.
+    /// A field that fails here is not checked against its declared limits.
+    fn validate(_body: &Body<Self>, _errors: &mut FieldErrors) {}
+
+    /// Wire → domain → store. `claim` goes to the store with the record.
+    fn create(
+        ctx: &ServerContext,
+        who: &Principal,
+        body: &Body<Self>,
+        claim: Option<IdempotencyClaim>,
+    ) -> impl Future<Output = Result<Self::Created, DomainError>> + Send;
+
+    /// Domain → wire: the success body. A pure function of its inputs.
+    fn render(created: &Self::Created, body: &Body<Self>) -> Output<Self>;
+}
+
+/// Records a failed check (from [`crate::domain::validate`]) under its field.
+pub fn record(errors: &mut FieldErrors, check: Result<(), DomainError>) {
+    if let Err(DomainError::Invalid { field, message }) = check {
+        errors.entry(field).or_default().push(message);
+    }
+}
+
+/// Runs the create `Op` for one request: what every create endpoint calls.
+pub async fn create<Op, H, B>(
+    rqctx: RequestContext<ServerContext>,
+    headers: LenientShared<H>,
+    body: Lenient<B>,
+) -> Result<Response<Op>, WireError<Op>>
+where
+    Op: Create,
+    H: Extracted<Inner = Headers<Op>> + Send,
+    B: Extracted<Inner = Body<Op>> + Send,
+{
+    logged(&rqctx, async {
+        let result = run::<Op>(
+            &rqctx,
+            headers.0.map(H::into_inner),
+            body.0.map(B::into_inner),
+        )
+        .await
+        .map_err(|f| {
+            let path = rqctx.request.uri().path();
+            failure::envelope::<ApiError<Op>>(f).at(path)
+        });
+        AnswerOf::<Op>::answer(result)
+    })
+    .await
+}
+
+async fn run<Op: Create>(
+    rqctx: &RequestContext<ServerContext>,
+    headers: Result<Headers<Op>, HttpError>,
+    body: Result<Body<Op>, HttpError>,
+) -> Result<Output<Op>, Failure> {
+    let ctx = rqctx.context();
+    let store = ctx.store.as_ref();
+    let facts = <Op::Api as Operation>::FACTS;
+    let raw = rqctx.request.headers();
+    // Who is asking comes first: an anonymous caller learns nothing of validation.
+    let who = auth::authenticate(store, raw, facts.required_scopes)
+        .await
+        .map_err(Failure::Auth)?;
+    let headers = headers.map_err(|e| Op::header_failure(raw, e))?;
+    Op::admit(&who, &headers)?;
+    let body = body.map_err(Failure::Http)?;
+    let key = Idempotency::from_header(headers.idempotency_key(), facts.operation_id, &body)?;
+    idempotency::guarded(
+        store,
+        who.workspace.id,
+        key,
+        ctx.idempotency_ttl,
+        |claim| async {
+            let mut errors = FieldErrors::new();
+            Op::validate(&body, &mut errors);
+            limits::check(&body, &mut errors);
+            if !errors.is_empty() {
+                return Err(Failure::Invalid(errors));
+            }
+            let created = Op::create(ctx, &who, &body, claim).await?;
+            Ok(Op::render(&created, &body))
+        },
+    )
+    .await
+}

@@ -4,12 +4,11 @@
 //! workspace the token must act for.
 
 use crate::auth::Principal;
-use crate::context::ServerContext;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
 use crate::domain::people::{self, CreatePerson as DomainPerson, CreatedPerson, OrganizationInput};
 use crate::domain::{validate, DomainError};
-use crate::pipeline::{record, Create, Failure, FieldErrors};
-use crate::store::{IdempotencyClaim, NewPerson, RecordKey};
+use crate::pipeline::{record, Call, Create, Failure, FieldErrors};
+use crate::store::{NewPerson, RecordKey};
 use crm_api::bigchange::*;
 use crm_api::envelope::public_message;
 use dropshot::{ErrorStatusCode, HttpError};
@@ -74,13 +73,8 @@ impl Create for CreatePerson {
         record(errors, validate::non_empty("email", &body.email));
     }
 
-    async fn create(
-        ctx: &ServerContext,
-        who: &Principal,
-        body: &CreatePersonModel,
-        claim: Option<IdempotencyClaim>,
-    ) -> Result<CreatedPerson, DomainError> {
-        let body = body.clone();
+    async fn create(call: Call<'_, CreatePersonModel>) -> Result<CreatedPerson, DomainError> {
+        let body = call.body.clone();
         let request = DomainPerson {
             person: NewPerson {
                 name: format!("{} {}", body.forename.trim(), body.surname.trim()),
@@ -94,7 +88,7 @@ impl Create for CreatePerson {
                 position: body.position,
                 department: body.department,
                 is_opted_out: body.is_opted_out.unwrap_or(false),
-                idempotency: claim,
+                idempotency: call.claim,
                 ..Default::default()
             },
             organization: Some(OrganizationInput::Existing {
@@ -102,9 +96,9 @@ impl Create for CreatePerson {
                 noun: "contact",
                 key: RecordKey::Id(body.contact_id),
             }),
-            fields: custom_field_inputs(&body.custom_fields),
+            fields: custom_field_inputs(&call.body.custom_fields),
         };
-        people::create_person(ctx.store.as_ref(), who, request).await
+        people::create_person(call.store, call.who, request).await
     }
 
     fn render(created: &CreatedPerson, _: &CreatePersonModel) -> CreatedRecord {

@@ -1,13 +1,11 @@
 //! Introzy: `POST /api/people`. The company is linked by id or found (or made) by
 //! name inside the write, and embedded in the answer.
 
-use crate::auth::Principal;
-use crate::context::ServerContext;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
 use crate::domain::people::{self, CreatePerson as DomainPerson, CreatedPerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
-use crate::pipeline::{record, Create, FieldErrors};
-use crate::store::{IdempotencyClaim, NewPerson, OrganizationDetails, RecordKey};
+use crate::pipeline::{record, Call, Create, FieldErrors};
+use crate::store::{NewPerson, OrganizationDetails, RecordKey};
 use crm_api::introzy::*;
 use serde_json::{Map, Value};
 
@@ -56,12 +54,8 @@ impl Create for CreatePerson {
         }
     }
 
-    async fn create(
-        ctx: &ServerContext,
-        who: &Principal,
-        body: &CreatePersonRequest,
-        claim: Option<IdempotencyClaim>,
-    ) -> Result<Self::Created, DomainError> {
+    async fn create(call: Call<'_, CreatePersonRequest>) -> Result<Self::Created, DomainError> {
+        let body = call.body;
         // companyId wins; companyName is used only without it.
         let organization = match optional_id(body.company_id.clone()) {
             Some(id) => Some(OrganizationInput::Existing {
@@ -89,16 +83,20 @@ impl Create for CreatePerson {
                 email: Some(body.email.clone()),
                 phone: body.phone_number.clone(),
                 address: body.address.clone(),
-                idempotency: claim,
+                idempotency: call.claim,
                 ..Default::default()
             },
             organization,
             fields: custom_field_inputs(&body.custom_fields)?,
         };
-        let store = ctx.store.as_ref();
-        let created = people::create_person(store, who, request).await?;
+        let store = call.store;
+        let created = people::create_person(store, call.who, request).await?;
         let company = match &created.record.organization {
-            Some(org) => store.organization_details(who.workspace.id, org.id).await?,
+            Some(org) => {
+                store
+                    .organization_details(call.who.workspace.id, org.id)
+                    .await?
+            }
             None => None,
         };
         Ok((created, company))

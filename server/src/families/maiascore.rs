@@ -1,11 +1,9 @@
 //! MaiaScore: `POST /customers`. The body arrives as JSON, XML or form data
 //! (`MultiFormatBody` reads all three into one type); success is 200.
 
-use crate::auth::Principal;
-use crate::context::ServerContext;
 use crate::domain::{customers, DomainError};
-use crate::pipeline::Create;
-use crate::store::{CustomerRecord, IdempotencyClaim, NewCustomer};
+use crate::pipeline::{Call, Create};
+use crate::store::{CustomerRecord, NewCustomer};
 use crm_api::maiascore::*;
 
 pub enum CreateCustomer {}
@@ -14,13 +12,8 @@ impl Create for CreateCustomer {
     type Api = crm_api::maiascore::CreateCustomer;
     type Created = CustomerRecord;
 
-    async fn create(
-        ctx: &ServerContext,
-        who: &Principal,
-        body: &CustomerInput,
-        claim: Option<IdempotencyClaim>,
-    ) -> Result<CustomerRecord, DomainError> {
-        let body = body.clone();
+    async fn create(call: Call<'_, CustomerInput>) -> Result<CustomerRecord, DomainError> {
+        let body = call.body.clone();
         let input = NewCustomer {
             vendor_uuid: body.uuid,
             reference_id: body.reference_id,
@@ -32,10 +25,10 @@ impl Create for CreateCustomer {
             address_country: body.address_country,
             gender: body.gender.map(|g| g.as_str().to_owned()),
             marital_status: body.marital_status.map(|m| m.as_str().to_owned()),
-            idempotency: claim,
+            idempotency: call.claim,
             ..Default::default()
         };
-        customers::create_customer(ctx.store.as_ref(), who, input).await
+        customers::create_customer(call.store, call.who, input).await
     }
 
     fn render(record: &CustomerRecord, body: &CustomerInput) -> Customer {

@@ -1,13 +1,11 @@
 //! SalesMap: `POST /v2/people` (고객 생성) and `POST /v2/lead` (리드 생성).
 
-use crate::auth::Principal;
-use crate::context::ServerContext;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue as DomainValue};
 use crate::domain::leads::{self, CreateLead as DomainLead};
 use crate::domain::people::{self, CreatePerson, CreatedPerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
-use crate::pipeline::{record, Create, FieldErrors};
-use crate::store::{IdempotencyClaim, LeadRecord, NewPerson, RecordKey};
+use crate::pipeline::{record, Call, Create, FieldErrors};
+use crate::store::{LeadRecord, NewPerson, RecordKey};
 use crm_api::salesmap::*;
 
 /// `fieldList` entries as domain field inputs. Exactly one value key must be set.
@@ -55,12 +53,8 @@ impl Create for CreatePeople {
         record(errors, validate::non_empty("name", &body.name));
     }
 
-    async fn create(
-        ctx: &ServerContext,
-        who: &Principal,
-        body: &CreatePeopleRequest,
-        claim: Option<IdempotencyClaim>,
-    ) -> Result<CreatedPerson, DomainError> {
+    async fn create(call: Call<'_, CreatePeopleRequest>) -> Result<CreatedPerson, DomainError> {
+        let body = call.body;
         let organization =
             optional_id(body.organization_id.clone()).map(|uuid| OrganizationInput::Existing {
                 field: "organizationId",
@@ -71,13 +65,13 @@ impl Create for CreatePeople {
             person: NewPerson {
                 name: body.name.clone(),
                 memo: body.memo.clone(),
-                idempotency: claim,
+                idempotency: call.claim,
                 ..Default::default()
             },
             organization,
             fields: field_inputs(&body.field_list)?,
         };
-        people::create_person(ctx.store.as_ref(), who, request).await
+        people::create_person(call.store, call.who, request).await
     }
 
     fn render(created: &CreatedPerson, _: &CreatePeopleRequest) -> CreatePeopleResponse {
@@ -99,12 +93,8 @@ impl Create for CreateLead {
     type Api = crm_api::salesmap::CreateLead;
     type Created = LeadRecord;
 
-    async fn create(
-        ctx: &ServerContext,
-        who: &Principal,
-        body: &CreateLeadRequest,
-        claim: Option<IdempotencyClaim>,
-    ) -> Result<LeadRecord, DomainError> {
+    async fn create(call: Call<'_, CreateLeadRequest>) -> Result<LeadRecord, DomainError> {
+        let body = call.body;
         let request = DomainLead {
             name: body.name.clone(),
             person_id: body.people_id.clone(),
@@ -113,9 +103,9 @@ impl Create for CreateLead {
             stage_id: body.pipeline_stage_id.clone(),
             memo: body.memo.clone(),
             fields: field_inputs(&body.field_list)?,
-            idempotency: claim,
+            idempotency: call.claim,
         };
-        leads::create_lead(ctx.store.as_ref(), who, request).await
+        leads::create_lead(call.store, call.who, request).await
     }
 
     fn render(lead: &LeadRecord, _: &CreateLeadRequest) -> CreateLeadResponse {

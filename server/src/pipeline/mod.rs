@@ -37,6 +37,15 @@ type AnswerOf<Op> = <<Op as Create>::Api as Operation>::Answer;
 pub type Response<Op> = <AnswerOf<Op> as Answer<Output<Op>, ApiError<Op>>>::Response;
 pub type WireError<Op> = <AnswerOf<Op> as Answer<Output<Op>, ApiError<Op>>>::Error;
 
+/// One create, as the family's [`Create::create`] sees it.
+pub struct Call<'a, B> {
+    pub store: &'a dyn crate::store::Store,
+    pub who: &'a Principal,
+    pub body: &'a B,
+    /// The idempotency key to hand to the store with the record.
+    pub claim: Option<IdempotencyClaim>,
+}
+
 /// What a family supplies for one create operation.
 pub trait Create: Send + Sync + 'static {
     /// The operation's wire side, from `crm-api`.
@@ -58,12 +67,9 @@ pub trait Create: Send + Sync + 'static {
     /// A field that fails here is not checked against its declared limits.
     fn validate(_body: &Body<Self>, _errors: &mut FieldErrors) {}
 
-    /// Wire → domain → store. `claim` goes to the store with the record.
+    /// Wire → domain → store.
     fn create(
-        ctx: &ServerContext,
-        who: &Principal,
-        body: &Body<Self>,
-        claim: Option<IdempotencyClaim>,
+        call: Call<'_, Body<Self>>,
     ) -> impl Future<Output = Result<Self::Created, DomainError>> + Send;
 
     /// Domain → wire: the success body. A pure function of its inputs.
@@ -133,7 +139,13 @@ async fn run<Op: Create>(
             if !errors.is_empty() {
                 return Err(Failure::Invalid(errors));
             }
-            let created = Op::create(ctx, &who, &body, claim).await?;
+            let call = Call {
+                store,
+                who: &who,
+                body: &body,
+                claim,
+            };
+            let created = Op::create(call).await?;
             Ok(Op::render(&created, &body))
         },
     )

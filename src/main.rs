@@ -1,3 +1,5 @@
+//! The `crm` binary: logging set up, then [`crm::cli`] runs `crm serve` or `crm admin`.
+
 use clap::Parser as _;
 
 // Requests allocate many small buffers across threads; glibc's allocator spent

@@ -4,7 +4,8 @@
 //! [`crate::facts`]. The contract check (`cargo xtask contract`) compares this with
 //! the hand-written YAML.
 
-use crate::facts::{DocumentFacts, OperationFacts, DOCUMENTS};
+use crate::facts::{DocumentFacts, OperationFacts};
+use crate::DOCUMENTS;
 use serde_json::{json, Map, Value};
 
 /// Dropshot's OpenAPI output for the whole API, as JSON.

@@ -97,17 +97,9 @@ impl DocumentFacts {
     }
 }
 
-/// Every family's document.
-pub const DOCUMENTS: &[DocumentFacts] = &[
-    crate::salesmap::DOCUMENT,
-    crate::introzy::DOCUMENT,
-    crate::bigchange::DOCUMENT,
-    crate::maiascore::DOCUMENT,
-];
-
 /// The facts of an operation, by operationId.
 pub fn operation(operation_id: &str) -> Option<&'static OperationFacts> {
-    DOCUMENTS
+    crate::DOCUMENTS
         .iter()
         .flat_map(|d| d.operations.iter().copied())
         .find(|o| o.operation_id == operation_id)

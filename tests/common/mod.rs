@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use crm::cli::{admin, AdminCommand};
-use crm_server::store::{Durability, SqliteStore, Store};
+use crm_server::store::{AdminStore, Durability, SqliteStore};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ impl TestServer {
     }
 
     pub async fn admin(&self, command: AdminCommand) -> Value {
-        admin(self.store.as_ref() as &dyn Store, command)
+        admin(self.store.as_ref() as &dyn AdminStore, command)
             .await
             .unwrap()
     }

@@ -107,6 +107,7 @@ pub async fn create_person(
                 phone: body.phone_number.clone(),
                 address: body.address.clone(),
                 idempotency: claim,
+                with_organization_details: true,
                 ..Default::default()
             },
             organization,
@@ -114,13 +115,6 @@ pub async fn create_person(
         };
         async {
             let created = people::create_person(store, &who, request).await?;
-            let company = match &created.record.organization {
-                Some(org) => store
-                    .organization_details(who.workspace.id, org.id)
-                    .await?
-                    .map(company),
-                None => None,
-            };
             Ok(CreatePersonResponse {
                 success: true,
                 data: Person {
@@ -137,7 +131,7 @@ pub async fn create_person(
                     is_solution_provider: false,
                     is_full_user: false,
                     custom_fields: created.custom.into_iter().collect(),
-                    company,
+                    company: created.record.organization_details.map(company),
                     created_at: created.record.created_at,
                     updated_at: created.record.updated_at,
                 },

@@ -156,6 +156,10 @@ pub struct NewPerson {
     /// The idempotency key guarding this create, if the request had one.
     pub idempotency: Option<IdempotencyClaim>,
     pub organization: Option<OrganizationTarget>,
+    /// Read the organization's details inside the write, into
+    /// [`PersonRecord::organization_details`], so that an answer embedding the
+    /// company (Introzy's) can be rendered in the create's own transaction.
+    pub with_organization_details: bool,
     /// The display name every family shows.
     pub name: String,
     pub first_name: Option<String>,
@@ -179,6 +183,8 @@ pub struct PersonRecord {
     pub id: RecordId,
     pub name: String,
     pub organization: Option<RecordId>,
+    /// Only when [`NewPerson::with_organization_details`] asked for it.
+    pub organization_details: Option<OrganizationDetails>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -245,10 +245,17 @@ pub fn create_person(conn: &Connection, p: NewPerson) -> StoreResult<PersonRecor
     }
     let id = conn.last_insert_rowid();
     insert_custom_values(conn, id, &p.custom)?;
+    let organization_details = match &organization {
+        Some(org) if p.with_organization_details => {
+            organization_details(conn, p.workspace_id, org.id)?
+        }
+        _ => None,
+    };
     Ok(PersonRecord {
         id: RecordId { id, uuid },
         name: p.name,
         organization,
+        organization_details,
         created_at: now,
         updated_at: now,
     })

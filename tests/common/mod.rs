@@ -202,6 +202,24 @@ impl TestServer {
             .await
     }
 
+    /// The same database under a new store and server, as after a restart (on
+    /// another port).
+    pub async fn restart(mut self) -> TestServer {
+        if let Some(s) = self.server.take() {
+            s.close().await.unwrap();
+        }
+        let config = crm_server::ServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        };
+        // The old store's writer stops once its last handle is gone.
+        self.store = Arc::new(SqliteStore::open(&self.db_path, Durability::Full).unwrap());
+        let server = crm_server::serve(config, self.store.clone(), crm::SPECS).unwrap();
+        self.url = format!("http://{}", server.local_addr());
+        self.server = Some(server);
+        self
+    }
+
     pub async fn stop(mut self) {
         if let Some(s) = self.server.take() {
             s.close().await.unwrap();

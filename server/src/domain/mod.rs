@@ -19,8 +19,12 @@ pub enum DomainError {
     /// A person of the workspace already has this e-mail.
     DuplicateEmail { existing: RecordId },
     /// The idempotency key was claimed before; resolved by
-    /// [`crate::idempotency::guarded`], never shown as such.
-    IdempotencyKeyUsed { same_request: bool },
+    /// [`crate::idempotency::guarded`], never shown as such. `answer` is the body
+    /// recorded for the same request.
+    IdempotencyKeyUsed {
+        same_request: bool,
+        answer: Option<String>,
+    },
     /// Never shown to callers beyond "internal error"; logged.
     Internal(anyhow::Error),
 }
@@ -71,9 +75,13 @@ impl From<StoreError> for DomainError {
                 "referenceId",
                 format!("already used by customer {}", existing.uuid),
             ),
-            StoreError::IdempotencyKeyUsed { same_request } => {
-                DomainError::IdempotencyKeyUsed { same_request }
-            }
+            StoreError::IdempotencyKeyUsed {
+                same_request,
+                answer,
+            } => DomainError::IdempotencyKeyUsed {
+                same_request,
+                answer,
+            },
             StoreError::Internal(e) => DomainError::Internal(e),
         }
     }

@@ -8,7 +8,7 @@ use crate::app::ServerContext;
 use crate::auth;
 use crate::body::JsonBody;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
-use crate::domain::people::{self, CreatePerson, OrganizationInput};
+use crate::domain::people::{self, CreatePerson, CreatedPerson, OrganizationInput};
 use crate::domain::{validate, DomainError};
 use crate::idempotency::{self, Idempotency};
 use crate::store::{NewPerson, RecordKey};
@@ -149,43 +149,35 @@ pub async fn create_person(
     };
     let name = format!("{} {}", body.forename.trim(), body.surname.trim());
     let fields = custom_field_inputs(body.custom_fields);
-    let answer = idempotency::guarded(
-        store,
-        who.workspace.id,
-        key,
-        req.ctx.idempotency_ttl,
-        |claim| {
-            let request = CreatePerson {
-                person: NewPerson {
-                    name,
-                    first_name: Some(body.forename),
-                    last_name: Some(body.surname),
-                    email: Some(body.email),
-                    title: body.title,
-                    mobile: body.mobile,
-                    landline: body.landline,
-                    extension: body.extension,
-                    position: body.position,
-                    department: body.department,
-                    is_opted_out: body.is_opted_out.unwrap_or(false),
-                    idempotency: claim,
-                    ..Default::default()
-                },
-                organization: Some(OrganizationInput::Existing {
-                    field: "contactId",
-                    noun: "contact",
-                    key: RecordKey::Id(body.contact_id),
-                }),
-                fields,
-            };
-            async {
-                let created = people::create_person(store, &who, request).await?;
-                Ok(CreatedRecord {
-                    id: created.record.id.uuid,
-                })
-            }
-        },
-    )
+    let render = |created: &CreatedPerson| CreatedRecord {
+        id: created.record.id.uuid.clone(),
+    };
+    let ttl = req.ctx.idempotency_ttl;
+    let answer = idempotency::guarded(store, who.workspace.id, key, ttl, render, |write| {
+        let request = CreatePerson {
+            person: NewPerson {
+                name,
+                first_name: Some(body.forename),
+                last_name: Some(body.surname),
+                email: Some(body.email),
+                title: body.title,
+                mobile: body.mobile,
+                landline: body.landline,
+                extension: body.extension,
+                position: body.position,
+                department: body.department,
+                is_opted_out: body.is_opted_out.unwrap_or(false),
+                ..Default::default()
+            },
+            organization: Some(OrganizationInput::Existing {
+                field: "contactId",
+                noun: "contact",
+                key: RecordKey::Id(body.contact_id),
+            }),
+            fields,
+        };
+        people::create_person(store, &who, request, write)
+    })
     .await;
     match answer {
         Ok(created) => ProblemOr::Ok(HttpResponseCreated(created)),

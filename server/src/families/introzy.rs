@@ -4,7 +4,7 @@ use crate::api::introzy::*;
 use crate::app::ServerContext;
 use crate::auth;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
-use crate::domain::people::{self, CreatePerson, OrganizationInput};
+use crate::domain::people::{self, CreatePerson, CreatedPerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
 use crate::idempotency::{self, Idempotency};
 use crate::store::{NewPerson, OrganizationDetails, RecordKey, Store};
@@ -97,47 +97,53 @@ pub async fn create_person(
         None => body.first_name.trim().to_owned(),
     };
     let fields = custom_field_inputs(body.custom_fields)?;
-    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+    // What the answer repeats of the request.
+    let (email, first_name, last_name, phone_number, address) = (
+        body.email.clone(),
+        body.first_name.clone(),
+        body.last_name.clone(),
+        body.phone_number.clone(),
+        body.address.clone(),
+    );
+    let render = move |created: &CreatedPerson| CreatePersonResponse {
+        success: true,
+        data: Person {
+            id: created.record.id.uuid.clone(),
+            email: email.clone(),
+            first_name: first_name.clone(),
+            last_name: last_name.clone(),
+            phone_number: phone_number.clone(),
+            address: address.clone(),
+            latitude: None,
+            longitude: None,
+            company_id: created.record.organization.as_ref().map(|o| o.uuid.clone()),
+            is_connector: false,
+            is_solution_provider: false,
+            is_full_user: false,
+            custom_fields: created.custom.iter().cloned().collect(),
+            company: created.record.organization_details.clone().map(company),
+            created_at: created.record.created_at,
+            updated_at: created.record.updated_at,
+        },
+        message: CREATED_MESSAGE.to_owned(),
+    };
+    let ttl = ctx.idempotency_ttl;
+    let answer = idempotency::guarded(store, who.workspace.id, key, ttl, render, |write| {
         let request = CreatePerson {
             person: NewPerson {
                 name,
-                first_name: Some(body.first_name.clone()),
-                last_name: body.last_name.clone(),
-                email: Some(body.email.clone()),
-                phone: body.phone_number.clone(),
-                address: body.address.clone(),
-                idempotency: claim,
+                first_name: Some(body.first_name),
+                last_name: body.last_name,
+                email: Some(body.email),
+                phone: body.phone_number,
+                address: body.address,
                 with_organization_details: true,
                 ..Default::default()
             },
             organization,
             fields,
         };
-        async {
-            let created = people::create_person(store, &who, request).await?;
-            Ok(CreatePersonResponse {
-                success: true,
-                data: Person {
-                    id: created.record.id.uuid,
-                    email: body.email,
-                    first_name: body.first_name,
-                    last_name: body.last_name,
-                    phone_number: body.phone_number,
-                    address: body.address,
-                    latitude: None,
-                    longitude: None,
-                    company_id: created.record.organization.map(|o| o.uuid),
-                    is_connector: false,
-                    is_solution_provider: false,
-                    is_full_user: false,
-                    custom_fields: created.custom.into_iter().collect(),
-                    company: created.record.organization_details.map(company),
-                    created_at: created.record.created_at,
-                    updated_at: created.record.updated_at,
-                },
-                message: CREATED_MESSAGE.to_owned(),
-            })
-        }
+        people::create_person(store, &who, request, write)
     })
     .await?;
     Ok(HttpResponseCreated(answer))

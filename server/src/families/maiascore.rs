@@ -6,7 +6,7 @@ use crate::app::ServerContext;
 use crate::auth;
 use crate::domain::customers;
 use crate::idempotency::{self, Idempotency};
-use crate::store::NewCustomer;
+use crate::store::{CustomerRecord, NewCustomer};
 use dropshot::HttpResponseOk;
 use http::HeaderMap;
 
@@ -30,7 +30,28 @@ pub async fn create_customer(
             err
         })?;
     let key = Idempotency::from_header(idempotency_key, "maiascore_create_customer", &body)?;
-    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+    let (gender, marital_status) = (body.gender, body.marital_status);
+    let render = move |record: &CustomerRecord| {
+        let c = &record.customer;
+        Customer {
+            id: record.id.uuid.clone(),
+            uuid: c.vendor_uuid.clone(),
+            reference_id: c.reference_id.clone(),
+            date_of_birth: c.date_of_birth.clone(),
+            address_street: c.address_street.clone(),
+            address_neighborhood: c.address_neighborhood.clone(),
+            address_city: c.address_city.clone(),
+            address_state: c.address_state.clone(),
+            address_country: c.address_country.clone(),
+            gender,
+            marital_status,
+            published_at: record.published_at,
+            updated_by: c.created_by.clone(),
+            created_by: c.created_by.clone(),
+        }
+    };
+    let ttl = ctx.idempotency_ttl;
+    let answer = idempotency::guarded(store, who.workspace.id, key, ttl, render, |write| {
         let input = NewCustomer {
             vendor_uuid: body.uuid,
             reference_id: body.reference_id,
@@ -40,31 +61,11 @@ pub async fn create_customer(
             address_city: body.address_city,
             address_state: body.address_state,
             address_country: body.address_country,
-            gender: body.gender.map(|g| g.as_str().to_owned()),
-            marital_status: body.marital_status.map(|m| m.as_str().to_owned()),
-            idempotency: claim,
+            gender: gender.map(|g| g.as_str().to_owned()),
+            marital_status: marital_status.map(|m| m.as_str().to_owned()),
             ..Default::default()
         };
-        async {
-            let record = customers::create_customer(store, &who, input).await?;
-            let c = record.customer;
-            Ok(Customer {
-                id: record.id.uuid,
-                uuid: c.vendor_uuid,
-                reference_id: c.reference_id,
-                date_of_birth: c.date_of_birth,
-                address_street: c.address_street,
-                address_neighborhood: c.address_neighborhood,
-                address_city: c.address_city,
-                address_state: c.address_state,
-                address_country: c.address_country,
-                gender: body.gender,
-                marital_status: body.marital_status,
-                published_at: record.published_at,
-                updated_by: c.created_by.clone(),
-                created_by: c.created_by,
-            })
-        }
+        customers::create_customer(store, &who, input, write)
     })
     .await?;
     Ok(HttpResponseOk(answer))

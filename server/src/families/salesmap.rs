@@ -5,10 +5,10 @@ use crate::app::ServerContext;
 use crate::auth;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue as DomainValue};
 use crate::domain::leads::{self, CreateLead};
-use crate::domain::people::{self, CreatePerson, OrganizationInput};
+use crate::domain::people::{self, CreatePerson, CreatedPerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
 use crate::idempotency::{self, Idempotency};
-use crate::store::{NewPerson, RecordKey};
+use crate::store::{LeadRecord, NewPerson, RecordKey};
 use dropshot::{ErrorStatusCode, HttpResponseCreated};
 use http::HeaderMap;
 
@@ -69,30 +69,28 @@ pub async fn create_people(
         noun: "organization",
         key: RecordKey::Uuid(uuid),
     });
-    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+    let render = |created: &CreatedPerson| CreatePeopleResponse {
+        success: true,
+        data: CreatePeopleData {
+            people: PeopleSummary {
+                id: created.record.id.uuid.clone(),
+                name: created.record.name.clone(),
+                created_at: created.record.created_at,
+            },
+        },
+    };
+    let ttl = ctx.idempotency_ttl;
+    let answer = idempotency::guarded(store, who.workspace.id, key, ttl, render, |write| {
         let request = CreatePerson {
             person: NewPerson {
                 name: body.name,
                 memo: body.memo,
-                idempotency: claim,
                 ..Default::default()
             },
             organization,
             fields,
         };
-        async {
-            let created = people::create_person(store, &who, request).await?;
-            Ok(CreatePeopleResponse {
-                success: true,
-                data: CreatePeopleData {
-                    people: PeopleSummary {
-                        id: created.record.id.uuid,
-                        name: created.record.name,
-                        created_at: created.record.created_at,
-                    },
-                },
-            })
-        }
+        people::create_person(store, &who, request, write)
     })
     .await;
     match answer {
@@ -119,7 +117,22 @@ pub async fn create_lead(
     let who = auth::authenticate(store, headers, None).await?;
     let key = Idempotency::from_header(idempotency_key, "salesmap_create_lead", &body)?;
     let fields = field_inputs(body.field_list)?;
-    let answer = idempotency::guarded(store, who.workspace.id, key, ctx.idempotency_ttl, |claim| {
+    let render = |lead: &LeadRecord| CreateLeadResponse {
+        success: true,
+        data: CreateLeadData {
+            lead: LeadSummary {
+                id: lead.id.uuid.clone(),
+                name: lead.name.clone(),
+                created_at: lead.created_at,
+                people_id: lead.person.as_ref().map(|r| r.uuid.clone()),
+                organization_id: lead.organization.as_ref().map(|r| r.uuid.clone()),
+                pipeline_id: lead.pipeline.as_ref().map(|r| r.uuid.clone()),
+                pipeline_stage_id: lead.stage.as_ref().map(|r| r.uuid.clone()),
+            },
+        },
+    };
+    let ttl = ctx.idempotency_ttl;
+    let answer = idempotency::guarded(store, who.workspace.id, key, ttl, render, |write| {
         let request = CreateLead {
             name: body.name,
             person_id: body.people_id,
@@ -128,25 +141,8 @@ pub async fn create_lead(
             stage_id: body.pipeline_stage_id,
             memo: body.memo,
             fields,
-            idempotency: claim,
         };
-        async {
-            let lead = leads::create_lead(store, &who, request).await?;
-            Ok(CreateLeadResponse {
-                success: true,
-                data: CreateLeadData {
-                    lead: LeadSummary {
-                        id: lead.id.uuid,
-                        name: lead.name,
-                        created_at: lead.created_at,
-                        people_id: lead.person.map(|r| r.uuid),
-                        organization_id: lead.organization.map(|r| r.uuid),
-                        pipeline_id: lead.pipeline.map(|r| r.uuid),
-                        pipeline_stage_id: lead.stage.map(|r| r.uuid),
-                    },
-                },
-            })
-        }
+        leads::create_lead(store, &who, request, write)
     })
     .await?;
     Ok(HttpResponseCreated(answer))

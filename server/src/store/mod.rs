@@ -35,9 +35,11 @@ pub enum StoreError {
         existing: RecordId,
     },
     /// The idempotency key was already claimed (and has not expired);
-    /// `same_request` tells whether by a request with the same fingerprint.
+    /// `same_request` tells whether by a request with the same fingerprint, and
+    /// `answer` is then the body recorded for it, for the retry to replay.
     IdempotencyKeyUsed {
         same_request: bool,
+        answer: Option<String>,
     },
     Internal(anyhow::Error),
 }
@@ -57,7 +59,7 @@ impl std::fmt::Display for StoreError {
             StoreError::DuplicateReferenceId { existing } => {
                 write!(f, "the reference id is used by customer {}", existing.uuid)
             }
-            StoreError::IdempotencyKeyUsed { same_request } => write!(
+            StoreError::IdempotencyKeyUsed { same_request, .. } => write!(
                 f,
                 "the idempotency key is already used (by the same request: {same_request})"
             ),
@@ -68,22 +70,47 @@ impl std::fmt::Display for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A create guarded by an idempotency key: the store claims the key in the same
-/// transaction as the create, or refuses the create if the key is taken.
-#[derive(Clone, Debug)]
-pub struct IdempotencyClaim {
+/// A create guarded by an idempotency key: the store claims the key, makes the record and records the
+/// answer a retry will replay, all in the create's own savepoint.
+pub struct IdempotentWrite<R> {
     pub key: String,
     pub fingerprint: [u8; 32],
     /// Claims older than this have expired and no longer count.
     pub not_before: Timestamp,
+    /// Renders the answer (the success body, as JSON) from the created record, inside the transaction.
+    // Spelled out rather than aliased: this is the signature callers write against.
+    #[allow(clippy::type_complexity)]
+    pub answer: Box<dyn FnOnce(&R) -> anyhow::Result<String> + Send>,
 }
 
-/// What the store knows of a claimed key.
+impl<R: 'static> IdempotentWrite<R> {
+    /// The same write for a store record type R2, given how to make R from it (the domain adds what it knows).
+    pub fn map<R2>(self, f: impl FnOnce(&R2) -> R + Send + 'static) -> IdempotentWrite<R2> {
+        let answer = self.answer;
+        IdempotentWrite {
+            key: self.key,
+            fingerprint: self.fingerprint,
+            not_before: self.not_before,
+            answer: Box::new(move |record: &R2| answer(&f(record))),
+        }
+    }
+}
+
+impl<R> std::fmt::Debug for IdempotentWrite<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdempotentWrite")
+            .field("key", &self.key)
+            .field("not_before", &self.not_before)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A key whose create committed, with the answer recorded in the same transaction.
 #[derive(Clone, Debug)]
 pub struct IdempotencyRecord {
     pub fingerprint: [u8; 32],
-    /// The success body, once the first request was answered.
-    pub response: Option<String>,
+    /// The success body the first request answered.
+    pub response: String,
     pub created_at: Timestamp,
 }
 
@@ -113,17 +140,26 @@ pub trait Store: Send + Sync + 'static {
     async fn person(&self, workspace_id: i64, key: &RecordKey) -> StoreResult<Option<RecordId>>;
     async fn pipeline(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<PipelineRecord>>;
 
-    async fn create_person(&self, person: NewPerson) -> StoreResult<PersonRecord>;
-    async fn create_lead(&self, lead: NewLead) -> StoreResult<LeadRecord>;
-    async fn create_customer(&self, customer: NewCustomer) -> StoreResult<CustomerRecord>;
-
-    /// Records the answer to the request that claimed `key`.
-    async fn complete_idempotency(
+    /// Creates the person; with `idempotency`, the key, the person and the answer
+    /// are committed together or not at all.
+    async fn create_person(
         &self,
-        workspace_id: i64,
-        key: &str,
-        response: String,
-    ) -> StoreResult<()>;
+        person: NewPerson,
+        idempotency: Option<IdempotentWrite<PersonRecord>>,
+    ) -> StoreResult<PersonRecord>;
+    async fn create_lead(
+        &self,
+        lead: NewLead,
+        idempotency: Option<IdempotentWrite<LeadRecord>>,
+    ) -> StoreResult<LeadRecord>;
+    async fn create_customer(
+        &self,
+        customer: NewCustomer,
+        idempotency: Option<IdempotentWrite<CustomerRecord>>,
+    ) -> StoreResult<CustomerRecord>;
+
+    /// The key's record, if a create under it committed (expired or not: the
+    /// caller compares `created_at`).
     async fn idempotency_record(
         &self,
         workspace_id: i64,

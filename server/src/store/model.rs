@@ -2,7 +2,6 @@
 //! themselves. Kept apart from the traits in `mod.rs` so that the interface reads in
 //! one screen; every type is re-exported from [`crate::store`].
 
-use super::IdempotencyClaim;
 use crate::time::Timestamp;
 use serde::Serialize;
 
@@ -153,8 +152,6 @@ pub enum OrganizationTarget {
 #[derive(Clone, Debug, Default)]
 pub struct NewPerson {
     pub workspace_id: i64,
-    /// The idempotency key guarding this create, if the request had one.
-    pub idempotency: Option<IdempotencyClaim>,
     pub organization: Option<OrganizationTarget>,
     /// Read the organization's details inside the write, into
     /// [`PersonRecord::organization_details`], so that an answer embedding the
@@ -220,8 +217,6 @@ pub struct OrganizationDetails {
 #[derive(Clone, Debug, Default)]
 pub struct NewLead {
     pub workspace_id: i64,
-    /// The idempotency key guarding this create, if the request had one.
-    pub idempotency: Option<IdempotencyClaim>,
     pub name: String,
     pub person: Option<RecordId>,
     pub organization: Option<RecordId>,
@@ -246,8 +241,6 @@ pub struct LeadRecord {
 #[derive(Clone, Debug, Default)]
 pub struct NewCustomer {
     pub workspace_id: i64,
-    /// The idempotency key guarding this create, if the request had one.
-    pub idempotency: Option<IdempotencyClaim>,
     pub vendor_uuid: Option<String>,
     pub reference_id: Option<String>,
     /// `YYYY-MM-DD`, checked by the domain.

@@ -5,7 +5,7 @@
 //! - `writer.rs`: the one writing connection and group commit; schema-agnostic.
 //! - `records.rs`: people, leads, customers, organizations.
 //! - `admin.rs`: workspaces, tokens, pipelines, field definitions.
-//! - `idempotency.rs`: keys, claimed inside the create's savepoint.
+//! - `idempotency.rs`: keys, claimed and answered inside the create's savepoint.
 //! - `cache.rs`: the bounded cache the hot lookups share.
 
 mod admin;
@@ -225,39 +225,43 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn create_person(&self, p: NewPerson) -> StoreResult<PersonRecord> {
-        self.write(move |conn| {
-            idempotency::claim(conn, p.workspace_id, &p.idempotency)?;
-            records::create_person(conn, p)
-        })
-        .await
-    }
-
-    async fn create_lead(&self, l: NewLead) -> StoreResult<LeadRecord> {
-        self.write(move |conn| {
-            idempotency::claim(conn, l.workspace_id, &l.idempotency)?;
-            records::create_lead(conn, l)
-        })
-        .await
-    }
-
-    async fn create_customer(&self, c: NewCustomer) -> StoreResult<CustomerRecord> {
-        self.write(move |conn| {
-            idempotency::claim(conn, c.workspace_id, &c.idempotency)?;
-            records::create_customer(conn, c)
-        })
-        .await
-    }
-
-    async fn complete_idempotency(
+    async fn create_person(
         &self,
-        workspace_id: i64,
-        key: &str,
-        response: String,
-    ) -> StoreResult<()> {
-        let key = key.to_owned();
-        self.write(move |conn| Ok(idempotency::complete(conn, workspace_id, &key, &response)?))
-            .await
+        person: NewPerson,
+        guard: Option<IdempotentWrite<PersonRecord>>,
+    ) -> StoreResult<PersonRecord> {
+        self.write(move |conn| {
+            idempotency::create_under(conn, person.workspace_id, guard, |conn| {
+                records::create_person(conn, person)
+            })
+        })
+        .await
+    }
+
+    async fn create_lead(
+        &self,
+        lead: NewLead,
+        guard: Option<IdempotentWrite<LeadRecord>>,
+    ) -> StoreResult<LeadRecord> {
+        self.write(move |conn| {
+            idempotency::create_under(conn, lead.workspace_id, guard, |conn| {
+                records::create_lead(conn, lead)
+            })
+        })
+        .await
+    }
+
+    async fn create_customer(
+        &self,
+        customer: NewCustomer,
+        guard: Option<IdempotentWrite<CustomerRecord>>,
+    ) -> StoreResult<CustomerRecord> {
+        self.write(move |conn| {
+            idempotency::create_under(conn, customer.workspace_id, guard, |conn| {
+                records::create_customer(conn, customer)
+            })
+        })
+        .await
     }
 
     async fn idempotency_record(

@@ -315,8 +315,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (conn, path) = database(&dir);
         let (good, mut good_reply) = job(insert("INSERT INTO child (parent_id) VALUES (NULL)"));
-        let (refused, mut refused_reply) =
-            job(|_| Err(StoreError::IdempotencyKeyUsed { same_request: true }));
+        let (refused, mut refused_reply) = job(|_| {
+            Err(StoreError::IdempotencyKeyUsed {
+                same_request: true,
+                answer: Some("{}".into()),
+            })
+        });
         let (bad, mut bad_reply) = job(insert("INSERT INTO child (parent_id) VALUES (42)"));
         let stats = run_as_one_batch(conn, vec![good, refused, bad]);
         for reply in [&mut good_reply, &mut refused_reply, &mut bad_reply] {

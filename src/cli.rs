@@ -5,8 +5,8 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use crm_server::auth;
 use crm_server::store::{
-    CommitMode, Durability, Entity, FieldType, NewFieldDefinition, NewToken, SqliteStore, Store,
-    WorkspaceRecord,
+    AdminStore, CommitMode, Durability, Entity, FieldType, NewFieldDefinition, NewToken,
+    SqliteStore, WorkspaceRecord,
 };
 use crm_server::time::Timestamp;
 use serde_json::json;
@@ -231,7 +231,7 @@ fn store_err(e: crm_server::store::StoreError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
-async fn workspace(store: &dyn Store, key: &str) -> anyhow::Result<WorkspaceRecord> {
+async fn workspace(store: &dyn AdminStore, key: &str) -> anyhow::Result<WorkspaceRecord> {
     store
         .workspace(key)
         .await
@@ -240,7 +240,7 @@ async fn workspace(store: &dyn Store, key: &str) -> anyhow::Result<WorkspaceReco
 }
 
 async fn issue_token(
-    store: &dyn Store,
+    store: &dyn AdminStore,
     ws: &WorkspaceRecord,
     label: &str,
     scopes: Vec<String>,
@@ -277,7 +277,10 @@ async fn issue_token(
 }
 
 /// Runs one admin command and returns what it prints.
-pub async fn admin(store: &dyn Store, command: AdminCommand) -> anyhow::Result<serde_json::Value> {
+pub async fn admin(
+    store: &dyn AdminStore,
+    command: AdminCommand,
+) -> anyhow::Result<serde_json::Value> {
     Ok(match command {
         AdminCommand::Workspace { name } => {
             json!({ "workspace": store.create_workspace(&name).await.map_err(store_err)? })

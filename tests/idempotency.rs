@@ -235,3 +235,62 @@ async fn keys_expire() {
     assert_eq!(server.count("people"), 2);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_retry_after_a_restart_replays_the_answer_at_once() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let body =
+        json!({"email": "restart@example.com", "firstName": "Re", "companyName": "Restart Co"});
+    let first = post(&server, &t, "/api/people", &[], "across-restarts", &body).await;
+    assert_eq!(first.0, 201, "{first:?}");
+    assert_eq!(first.1["data"]["company"]["name"], "Restart Co");
+
+    let server = server.restart().await;
+    let started = std::time::Instant::now();
+    let retry = post(&server, &t, "/api/people", &[], "across-restarts", &body).await;
+    assert_eq!(retry, first);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "answered without waiting: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (server.count("people"), server.count("organizations")),
+        (1, 1)
+    );
+    server.stop().await;
+}
+
+/// A key claimed without an answer can only have been left by a version that
+/// recorded answers in a second transaction (and died between the two). A retry
+/// is refused at once, and creates nothing more.
+#[tokio::test]
+async fn a_key_left_unanswered_by_an_older_version_is_refused_at_once() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let body = json!({"name": "고아"});
+    let (status, _) = post(&server, &t, "/v2/people", &[], "orphan", &body).await;
+    assert_eq!(status, 201);
+    // What the old version left after a crash: the person and the key, no answer.
+    rusqlite::Connection::open(&server.db_path)
+        .unwrap()
+        .execute(
+            "UPDATE idempotency_keys SET response = NULL WHERE key = 'orphan'",
+            [],
+        )
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let (status, refused) = post(&server, &t, "/v2/people", &[], "orphan", &body).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(
+        (status, refused),
+        (
+            400,
+            json!({"success": false, "message": "Idempotency-Key: already used by a request whose answer was not recorded; use another key"})
+        )
+    );
+    assert_eq!(server.count("people"), 1);
+    server.stop().await;
+}

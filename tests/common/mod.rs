@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use crm::cli::{admin, AdminCommand};
-use crm_server::store::{Durability, SqliteStore, Store};
+use crm_server::store::{AdminStore, Durability, SqliteStore};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,7 +48,7 @@ impl TestServer {
     }
 
     pub async fn admin(&self, command: AdminCommand) -> Value {
-        admin(self.store.as_ref() as &dyn Store, command)
+        admin(self.store.as_ref() as &dyn AdminStore, command)
             .await
             .unwrap()
     }
@@ -200,6 +200,24 @@ impl TestServer {
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
         self.post_raw(path, token, "application/json", body.to_string())
             .await
+    }
+
+    /// The same database under a new store and server, as after a restart (on
+    /// another port).
+    pub async fn restart(mut self) -> TestServer {
+        if let Some(s) = self.server.take() {
+            s.close().await.unwrap();
+        }
+        let config = crm_server::ServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..Default::default()
+        };
+        // The old store's writer stops once its last handle is gone.
+        self.store = Arc::new(SqliteStore::open(&self.db_path, Durability::Full).unwrap());
+        let server = crm_server::serve(config, self.store.clone(), crm::SPECS).unwrap();
+        self.url = format!("http://{}", server.local_addr());
+        self.server = Some(server);
+        self
     }
 
     pub async fn stop(mut self) {

@@ -2,7 +2,7 @@
 
 use super::DomainError;
 use crate::auth::Principal;
-use crate::store::{CustomerRecord, NewCustomer, Store};
+use crate::store::{CustomerRecord, IdempotentWrite, NewCustomer, Store};
 use chrono::NaiveDate;
 
 /// A real calendar date written `YYYY-MM-DD`, not after today (UTC).
@@ -31,13 +31,14 @@ pub async fn create_customer(
     store: &dyn Store,
     who: &Principal,
     mut customer: NewCustomer,
+    idempotency: Option<IdempotentWrite<CustomerRecord>>,
 ) -> Result<CustomerRecord, DomainError> {
     if let Some(d) = &customer.date_of_birth {
         date_of_birth("dateOfBirth", d)?;
     }
     customer.workspace_id = who.workspace.id;
     customer.created_by = who.label.clone();
-    Ok(store.create_customer(customer).await?)
+    Ok(store.create_customer(customer, idempotency).await?)
 }
 
 #[cfg(test)]

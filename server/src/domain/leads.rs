@@ -4,7 +4,7 @@
 use super::fields::{self, FieldInput};
 use super::{optional_id, validate, DomainError};
 use crate::auth::Principal;
-use crate::store::{Entity, LeadRecord, NewLead, RecordKey, Store};
+use crate::store::{Entity, IdempotentWrite, LeadRecord, NewLead, RecordKey, Store};
 
 #[derive(Debug)]
 pub struct CreateLead {
@@ -15,13 +15,13 @@ pub struct CreateLead {
     pub stage_id: Option<String>,
     pub memo: Option<String>,
     pub fields: Vec<FieldInput>,
-    pub idempotency: Option<crate::store::IdempotencyClaim>,
 }
 
 pub async fn create_lead(
     store: &dyn Store,
     who: &Principal,
     req: CreateLead,
+    idempotency: Option<IdempotentWrite<LeadRecord>>,
 ) -> Result<LeadRecord, DomainError> {
     let ws = who.workspace.id;
     validate::non_empty("name", &req.name)?;
@@ -98,17 +98,15 @@ pub async fn create_lead(
             "a lead field definition is marked as a standard person field"
         )));
     }
-    Ok(store
-        .create_lead(NewLead {
-            workspace_id: ws,
-            name,
-            person,
-            organization,
-            pipeline,
-            stage,
-            memo: req.memo,
-            custom: fields.custom,
-            idempotency: req.idempotency,
-        })
-        .await?)
+    let lead = NewLead {
+        workspace_id: ws,
+        name,
+        person,
+        organization,
+        pipeline,
+        stage,
+        memo: req.memo,
+        custom: fields.custom,
+    };
+    Ok(store.create_lead(lead, idempotency).await?)
 }

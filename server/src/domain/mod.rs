@@ -30,9 +30,13 @@ pub enum DomainError {
         attempted_name: String,
     },
     /// The idempotency key was claimed before; resolved by
-    /// [`crate::idempotency::guarded`], never shown as such.
+    /// [`crate::pipeline::idempotency::guarded`], never shown as such. `answer` is
+    /// the body recorded for the same request.
     #[error("Idempotency-Key: already used")]
-    IdempotencyKeyUsed { same_request: bool },
+    IdempotencyKeyUsed {
+        same_request: bool,
+        answer: Option<String>,
+    },
     /// Never shown to callers beyond "internal error"; logged.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -69,9 +73,13 @@ impl From<StoreError> for DomainError {
                 "referenceId",
                 format!("already used by customer {}", existing.uuid),
             ),
-            StoreError::IdempotencyKeyUsed { same_request } => {
-                DomainError::IdempotencyKeyUsed { same_request }
-            }
+            StoreError::IdempotencyKeyUsed {
+                same_request,
+                answer,
+            } => DomainError::IdempotencyKeyUsed {
+                same_request,
+                answer,
+            },
             StoreError::Internal(e) => DomainError::Internal(e),
         }
     }

@@ -4,7 +4,9 @@
 use super::fields::{self, FieldInput};
 use super::DomainError;
 use crate::auth::Principal;
-use crate::store::{Entity, NewPerson, OrganizationTarget, PersonRecord, RecordKey, Store};
+use crate::store::{
+    Entity, IdempotentWrite, NewPerson, OrganizationTarget, PersonRecord, RecordKey, Store,
+};
 
 /// The organization a request links the person to.
 #[derive(Clone, Debug)]
@@ -40,6 +42,7 @@ pub async fn create_person(
     store: &dyn Store,
     who: &Principal,
     req: CreatePerson,
+    idempotency: Option<IdempotentWrite<CreatedPerson>>,
 ) -> Result<CreatedPerson, DomainError> {
     let ws = who.workspace.id;
     let mut person = req.person;
@@ -73,7 +76,7 @@ pub async fn create_person(
             *slot = Some(value);
         }
     }
-    let custom = resolved
+    let custom: Vec<(String, serde_json::Value)> = resolved
         .custom
         .iter()
         .filter_map(|(id, value)| {
@@ -82,16 +85,24 @@ pub async fn create_person(
         })
         .collect();
     person.custom = resolved.custom;
+    let idempotency = idempotency.map(|write| {
+        let custom = custom.clone();
+        write.map(move |record: &PersonRecord| CreatedPerson {
+            record: record.clone(),
+            custom,
+        })
+    });
     let attempted_name = person.name.clone();
-    let record = store
-        .create_person(person)
-        .await
-        .map_err(|e| match DomainError::from(e) {
-            DomainError::DuplicateEmail { existing, .. } => DomainError::DuplicateEmail {
-                existing,
-                attempted_name,
-            },
-            e => e,
-        })?;
+    let record =
+        store
+            .create_person(person, idempotency)
+            .await
+            .map_err(|e| match DomainError::from(e) {
+                DomainError::DuplicateEmail { existing, .. } => DomainError::DuplicateEmail {
+                    existing,
+                    attempted_name,
+                },
+                e => e,
+            })?;
     Ok(CreatedPerson { record, custom })
 }

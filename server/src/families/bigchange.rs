@@ -73,7 +73,9 @@ impl Create for CreatePerson {
         record(errors, validate::non_empty("email", &body.email));
     }
 
-    async fn create(call: Call<'_, CreatePersonModel>) -> Result<CreatedPerson, DomainError> {
+    async fn create(
+        call: Call<'_, CreatePersonModel, CreatedPerson>,
+    ) -> Result<CreatedPerson, DomainError> {
         let body = call.body.clone();
         let request = DomainPerson {
             person: NewPerson {
@@ -88,7 +90,6 @@ impl Create for CreatePerson {
                 position: body.position,
                 department: body.department,
                 is_opted_out: body.is_opted_out.unwrap_or(false),
-                idempotency: call.claim,
                 ..Default::default()
             },
             organization: Some(OrganizationInput::Existing {
@@ -98,7 +99,7 @@ impl Create for CreatePerson {
             }),
             fields: custom_field_inputs(&call.body.custom_fields),
         };
-        people::create_person(call.store, call.who, request).await
+        people::create_person(call.store, call.who, request, call.claim).await
     }
 
     fn render(created: &CreatedPerson, _: &CreatePersonModel) -> CreatedRecord {

@@ -45,7 +45,7 @@ pub enum CreatePerson {}
 
 impl Create for CreatePerson {
     type Api = crm_api::introzy::CreatePerson;
-    type Created = (CreatedPerson, Option<OrganizationDetails>);
+    type Created = CreatedPerson;
 
     /// A blank first name; an empty one breaks the declared `minLength`.
     fn validate(body: &CreatePersonRequest, errors: &mut FieldErrors) {
@@ -54,7 +54,9 @@ impl Create for CreatePerson {
         }
     }
 
-    async fn create(call: Call<'_, CreatePersonRequest>) -> Result<Self::Created, DomainError> {
+    async fn create(
+        call: Call<'_, CreatePersonRequest, CreatedPerson>,
+    ) -> Result<CreatedPerson, DomainError> {
         let body = call.body;
         // companyId wins; companyName is used only without it.
         let organization = match optional_id(body.company_id.clone()) {
@@ -83,29 +85,16 @@ impl Create for CreatePerson {
                 email: Some(body.email.clone()),
                 phone: body.phone_number.clone(),
                 address: body.address.clone(),
-                idempotency: call.claim,
+                with_organization_details: true,
                 ..Default::default()
             },
             organization,
             fields: custom_field_inputs(&body.custom_fields)?,
         };
-        let store = call.store;
-        let created = people::create_person(store, call.who, request).await?;
-        let company = match &created.record.organization {
-            Some(org) => {
-                store
-                    .organization_details(call.who.workspace.id, org.id)
-                    .await?
-            }
-            None => None,
-        };
-        Ok((created, company))
+        people::create_person(call.store, call.who, request, call.claim).await
     }
 
-    fn render(
-        (created, company_details): &Self::Created,
-        body: &CreatePersonRequest,
-    ) -> CreatePersonResponse {
+    fn render(created: &CreatedPerson, body: &CreatePersonRequest) -> CreatePersonResponse {
         let record = &created.record;
         CreatePersonResponse {
             success: true,
@@ -123,7 +112,7 @@ impl Create for CreatePerson {
                 is_solution_provider: false,
                 is_full_user: false,
                 custom_fields: created.custom.iter().cloned().collect(),
-                company: company_details.as_ref().map(company),
+                company: record.organization_details.as_ref().map(company),
                 created_at: record.created_at,
                 updated_at: record.updated_at,
             },

@@ -12,7 +12,9 @@ impl Create for CreateCustomer {
     type Api = crm_api::maiascore::CreateCustomer;
     type Created = CustomerRecord;
 
-    async fn create(call: Call<'_, CustomerInput>) -> Result<CustomerRecord, DomainError> {
+    async fn create(
+        call: Call<'_, CustomerInput, CustomerRecord>,
+    ) -> Result<CustomerRecord, DomainError> {
         let body = call.body.clone();
         let input = NewCustomer {
             vendor_uuid: body.uuid,
@@ -25,10 +27,9 @@ impl Create for CreateCustomer {
             address_country: body.address_country,
             gender: body.gender.map(|g| g.as_str().to_owned()),
             marital_status: body.marital_status.map(|m| m.as_str().to_owned()),
-            idempotency: call.claim,
             ..Default::default()
         };
-        customers::create_customer(call.store, call.who, input).await
+        customers::create_customer(call.store, call.who, input, call.claim).await
     }
 
     fn render(record: &CustomerRecord, body: &CustomerInput) -> Customer {

@@ -53,7 +53,9 @@ impl Create for CreatePeople {
         record(errors, validate::non_empty("name", &body.name));
     }
 
-    async fn create(call: Call<'_, CreatePeopleRequest>) -> Result<CreatedPerson, DomainError> {
+    async fn create(
+        call: Call<'_, CreatePeopleRequest, CreatedPerson>,
+    ) -> Result<CreatedPerson, DomainError> {
         let body = call.body;
         let organization =
             optional_id(body.organization_id.clone()).map(|uuid| OrganizationInput::Existing {
@@ -65,13 +67,12 @@ impl Create for CreatePeople {
             person: NewPerson {
                 name: body.name.clone(),
                 memo: body.memo.clone(),
-                idempotency: call.claim,
                 ..Default::default()
             },
             organization,
             fields: field_inputs(&body.field_list)?,
         };
-        people::create_person(call.store, call.who, request).await
+        people::create_person(call.store, call.who, request, call.claim).await
     }
 
     fn render(created: &CreatedPerson, _: &CreatePeopleRequest) -> CreatePeopleResponse {
@@ -93,7 +94,9 @@ impl Create for CreateLead {
     type Api = crm_api::salesmap::CreateLead;
     type Created = LeadRecord;
 
-    async fn create(call: Call<'_, CreateLeadRequest>) -> Result<LeadRecord, DomainError> {
+    async fn create(
+        call: Call<'_, CreateLeadRequest, LeadRecord>,
+    ) -> Result<LeadRecord, DomainError> {
         let body = call.body;
         let request = DomainLead {
             name: body.name.clone(),
@@ -103,9 +106,8 @@ impl Create for CreateLead {
             stage_id: body.pipeline_stage_id.clone(),
             memo: body.memo.clone(),
             fields: field_inputs(&body.field_list)?,
-            idempotency: call.claim,
         };
-        leads::create_lead(call.store, call.who, request).await
+        leads::create_lead(call.store, call.who, request, call.claim).await
     }
 
     fn render(lead: &LeadRecord, _: &CreateLeadRequest) -> CreateLeadResponse {

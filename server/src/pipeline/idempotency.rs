@@ -2,25 +2,24 @@
 //! request answers what the first request answered and creates nothing; with
 //! another request it is refused; concurrent requests with one key execute once.
 //!
-//! The key is claimed by the store in the same transaction as the create, so a
-//! retry can never make a second record. The first request's answer is recorded
-//! just after; a concurrent duplicate waits for it.
+//! The store claims the key, makes the record and records the answer in one
+//! savepoint ([`IdempotentWrite`]), so a key is either free or carries its answer:
+//! a retry replays it at once, and no crash between the create and its answer can
+//! leave a key claimed and unanswered.
 
 use super::Failure;
 use crate::domain::DomainError;
-use crate::store::{IdempotencyClaim, Store};
+use crate::store::{IdempotentWrite, Store};
 use crate::time::Timestamp;
 use crm_api::headers::IDEMPOTENCY_KEY as HEADER;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 const MAX_KEY_LENGTH: usize = 255;
-
-/// How long a duplicate waits for the first request's answer before giving up.
-const WAIT_FOR_FIRST: Duration = Duration::from_secs(10);
 
 /// A request's key and what identifies the request.
 #[derive(Clone, Debug)]
@@ -59,103 +58,77 @@ impl Idempotency {
         }))
     }
 
-    fn claim(&self, ttl: Duration) -> IdempotencyClaim {
+    /// Claims made before this have expired.
+    fn not_before(ttl: Duration) -> Timestamp {
         let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1));
-        IdempotencyClaim {
-            key: self.key.clone(),
-            fingerprint: self.fingerprint,
-            not_before: Timestamp(Timestamp::now().0 - ttl),
-        }
+        Timestamp(Timestamp::now().0 - ttl)
     }
 }
 
-/// Runs `create` under `key`. `create` gets the claim to hand to the store with
-/// its record, and returns the success body, which is what a retry replays.
-pub async fn guarded<T, F, Fut>(
+/// Runs `create` under `key`. `create` gets the write to hand to the store with
+/// its record; `render` makes the success body from the record, both inside the
+/// store's transaction (what a retry replays) and for this answer.
+pub async fn guarded<R, T, F, Fut>(
     store: &dyn Store,
     workspace_id: i64,
     key: Option<Idempotency>,
     ttl: Duration,
+    render: impl Fn(&R) -> T + Send + Sync + 'static,
     create: F,
 ) -> Result<T, Failure>
 where
+    R: 'static,
     T: Serialize + DeserializeOwned,
-    F: FnOnce(Option<IdempotencyClaim>) -> Fut,
-    Fut: Future<Output = Result<T, Failure>>,
+    F: FnOnce(Option<IdempotentWrite<R>>) -> Fut,
+    Fut: Future<Output = Result<R, Failure>>,
 {
     let Some(key) = key else {
-        return create(None).await;
+        return create(None).await.map(|record| render(&record));
     };
-    let claim = key.claim(ttl);
+    let not_before = Idempotency::not_before(ttl);
     // A key already used is answered before any other check, so a retry gets the
     // first answer even where the request would now fail (the e-mail it created
     // is taken, say). The claim inside the create settles races with this read.
-    if let Some(record) = store
-        .idempotency_record(workspace_id, &key.key)
-        .await
-        .map_err(DomainError::from)?
-    {
-        if record.created_at >= claim.not_before {
+    let recorded = store.idempotency_record(workspace_id, &key.key).await;
+    if let Some(record) = recorded.map_err(DomainError::from)? {
+        if record.created_at >= not_before {
             if record.fingerprint != key.fingerprint {
                 return Err(refused());
             }
-            return replay(store, workspace_id, &key).await;
+            return replay(&record.response);
         }
     }
-    match create(Some(claim)).await {
-        Ok(answer) => {
-            let body =
-                serde_json::to_string(&answer).map_err(|e| DomainError::Internal(e.into()))?;
-            if let Err(e) = store
-                .complete_idempotency(workspace_id, &key.key, body)
-                .await
-            {
-                // The record is committed; only a later retry's replay is lost.
-                tracing::error!(error = %e, "could not record an idempotent answer");
-            }
-            Ok(answer)
-        }
+    let render = Arc::new(render);
+    let in_store = render.clone();
+    let write = IdempotentWrite {
+        key: key.key,
+        fingerprint: key.fingerprint,
+        not_before,
+        answer: Box::new(move |record: &R| Ok(serde_json::to_string(&in_store(record))?)),
+    };
+    match create(Some(write)).await {
+        Ok(record) => Ok(render(&record)),
         Err(Failure::Domain(DomainError::IdempotencyKeyUsed {
-            same_request: false,
-        })) => Err(refused()),
-        Err(Failure::Domain(DomainError::IdempotencyKeyUsed { same_request: true })) => {
-            replay(store, workspace_id, &key).await
-        }
+            same_request,
+            answer,
+        })) => match (same_request, answer) {
+            (false, _) => Err(refused()),
+            (true, Some(body)) => replay(&body),
+            // Only a key claimed by a version that recorded answers separately.
+            (true, None) => Err(Failure::invalid(
+                HEADER,
+                "already used by a request whose answer was not recorded; use another key",
+            )),
+        },
         Err(e) => Err(e),
     }
 }
 
 fn refused() -> Failure {
-    DomainError::invalid(HEADER, "already used with a different request").into()
+    Failure::invalid(HEADER, "already used with a different request")
 }
 
-/// The first request's answer, waiting for it while that request is in flight.
-async fn replay<T: DeserializeOwned>(
-    store: &dyn Store,
-    workspace_id: i64,
-    key: &Idempotency,
-) -> Result<T, Failure> {
-    let started = std::time::Instant::now();
-    let mut pause = Duration::from_millis(2);
-    loop {
-        if let Some(record) = store
-            .idempotency_record(workspace_id, &key.key)
-            .await
-            .map_err(DomainError::from)?
-        {
-            if let Some(body) = record.response {
-                return serde_json::from_str(&body)
-                    .map_err(|e| DomainError::Internal(e.into()).into());
-            }
-        }
-        if started.elapsed() > WAIT_FOR_FIRST {
-            return Err(DomainError::invalid(
-                HEADER,
-                "a request with this key is still being processed; retry later",
-            )
-            .into());
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(100));
-    }
+/// The first request's answer.
+fn replay<T: DeserializeOwned>(body: &str) -> Result<T, Failure> {
+    serde_json::from_str(body).map_err(|e| DomainError::Internal(e.into()).into())
 }

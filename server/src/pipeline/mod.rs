@@ -16,7 +16,7 @@ use crate::auth::{self, Principal};
 use crate::context::ServerContext;
 use crate::domain::DomainError;
 use crate::request_log::logged;
-use crate::store::IdempotencyClaim;
+use crate::store::IdempotentWrite;
 use crm_api::envelope::ErrorEnvelope;
 use crm_api::extract::{Lenient, LenientShared};
 use crm_api::headers::CreateHeaders;
@@ -26,6 +26,7 @@ pub use failure::{Failure, FieldErrors};
 use http::HeaderMap;
 use idempotency::Idempotency;
 use std::future::Future;
+use std::sync::Arc;
 
 /// The wire body, headers and success body of an operation.
 pub type Body<Op> = <<Op as Create>::Api as Operation>::Body;
@@ -38,12 +39,13 @@ pub type Response<Op> = <AnswerOf<Op> as Answer<Output<Op>, ApiError<Op>>>::Resp
 pub type WireError<Op> = <AnswerOf<Op> as Answer<Output<Op>, ApiError<Op>>>::Error;
 
 /// One create, as the family's [`Create::create`] sees it.
-pub struct Call<'a, B> {
+pub struct Call<'a, B, C> {
     pub store: &'a dyn crate::store::Store,
     pub who: &'a Principal,
     pub body: &'a B,
-    /// The idempotency key to hand to the store with the record.
-    pub claim: Option<IdempotencyClaim>,
+    /// The idempotency key to hand to the store with the record: the store writes
+    /// the answer (rendered from the record) in the create's own savepoint.
+    pub claim: Option<IdempotentWrite<C>>,
 }
 
 /// What a family supplies for one create operation.
@@ -69,10 +71,11 @@ pub trait Create: Send + Sync + 'static {
 
     /// Wire → domain → store.
     fn create(
-        call: Call<'_, Body<Self>>,
+        call: Call<'_, Body<Self>, Self::Created>,
     ) -> impl Future<Output = Result<Self::Created, DomainError>> + Send;
 
-    /// Domain → wire: the success body. A pure function of its inputs.
+    /// Domain → wire: the success body. A pure function of its inputs: it renders
+    /// both the answer and, inside the store's transaction, what a retry replays.
     fn render(created: &Self::Created, body: &Body<Self>) -> Output<Self>;
 }
 
@@ -127,27 +130,24 @@ async fn run<Op: Create>(
     Op::admit(&who, &headers)?;
     let body = body.map_err(Failure::Http)?;
     let key = Idempotency::from_header(headers.idempotency_key(), facts.operation_id, &body)?;
-    idempotency::guarded(
-        store,
-        who.workspace.id,
-        key,
-        ctx.idempotency_ttl,
-        |claim| async {
-            let mut errors = FieldErrors::new();
-            Op::validate(&body, &mut errors);
-            limits::check(&body, &mut errors);
-            if !errors.is_empty() {
-                return Err(Failure::Invalid(errors));
-            }
-            let call = Call {
-                store,
-                who: &who,
-                body: &body,
-                claim,
-            };
-            let created = Op::create(call).await?;
-            Ok(Op::render(&created, &body))
-        },
-    )
+    let body = Arc::new(body);
+    let rendered = body.clone();
+    let render = move |created: &Op::Created| Op::render(created, &rendered);
+    let ttl = ctx.idempotency_ttl;
+    idempotency::guarded(store, who.workspace.id, key, ttl, render, |claim| async {
+        let mut errors = FieldErrors::new();
+        Op::validate(body.as_ref(), &mut errors);
+        limits::check(body.as_ref(), &mut errors);
+        if !errors.is_empty() {
+            return Err(Failure::Invalid(errors));
+        }
+        let call = Call {
+            store,
+            who: &who,
+            body: body.as_ref(),
+            claim,
+        };
+        Ok(Op::create(call).await?)
+    })
     .await
 }

@@ -1,17 +1,20 @@
-//! The store interface the domain uses, and its SQLite implementation.
+//! The store interface, and its SQLite implementation.
 //!
-//! Handlers never see SQL: they call the domain, which calls [`Store`]. A second
-//! backend (PostgreSQL, for stateless servers on a shared database) implements the
-//! same trait.
+//! Handlers never see SQL: they call the domain, which calls [`Store`]; `crm admin`
+//! and the first-run bootstrap call [`AdminStore`]. This file holds the interface
+//! only, with no SQLite type in it, so that a second backend (PostgreSQL, for
+//! stateless servers on a shared database) implements the same traits. The data
+//! types are in `model.rs`, re-exported here.
 
 mod migrations;
+mod model;
 mod sqlite;
 
+pub use model::*;
 pub use sqlite::{CommitMode, Durability, SqliteStore};
 
 use crate::time::Timestamp;
 use async_trait::async_trait;
-use serde::Serialize;
 
 /// Everything that went wrong below the domain. Conflicts the domain must report
 /// precisely are their own variants; anything else is `Internal` and never shown
@@ -32,9 +35,11 @@ pub enum StoreError {
         existing: RecordId,
     },
     /// The idempotency key was already claimed (and has not expired);
-    /// `same_request` tells whether by a request with the same fingerprint.
+    /// `same_request` tells whether by a request with the same fingerprint, and
+    /// `answer` is then the body recorded for it, for the retry to replay.
     IdempotencyKeyUsed {
         same_request: bool,
+        answer: Option<String>,
     },
     Internal(anyhow::Error),
 }
@@ -54,7 +59,7 @@ impl std::fmt::Display for StoreError {
             StoreError::DuplicateReferenceId { existing } => {
                 write!(f, "the reference id is used by customer {}", existing.uuid)
             }
-            StoreError::IdempotencyKeyUsed { same_request } => write!(
+            StoreError::IdempotencyKeyUsed { same_request, .. } => write!(
                 f,
                 "the idempotency key is already used (by the same request: {same_request})"
             ),
@@ -63,345 +68,54 @@ impl std::fmt::Display for StoreError {
     }
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Internal(e.into())
-    }
-}
-
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// One record's two representations: the integer id (BigChange's int64 ids and
-/// foreign keys) and the uuid (the string ids SalesMap and Introzy show).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RecordId {
-    pub id: i64,
-    pub uuid: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct TokenRecord {
-    pub token_id: i64,
-    pub label: String,
-    pub workspace: RecordId,
-    pub scopes: Vec<String>,
-    pub expires_at: Option<Timestamp>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Entity {
-    Person,
-    Lead,
-    Organization,
-}
-
-impl Entity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Entity::Person => "person",
-            Entity::Lead => "lead",
-            Entity::Organization => "organization",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "person" => Some(Entity::Person),
-            "lead" => Some(Entity::Lead),
-            "organization" => Some(Entity::Organization),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldType {
-    Text,
-    Number,
-    Boolean,
-    Date,
-    Select,
-}
-
-impl FieldType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldType::Text => "text",
-            FieldType::Number => "number",
-            FieldType::Boolean => "boolean",
-            FieldType::Date => "date",
-            FieldType::Select => "select",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "text" => Some(FieldType::Text),
-            "number" => Some(FieldType::Number),
-            "boolean" => Some(FieldType::Boolean),
-            "date" => Some(FieldType::Date),
-            "select" => Some(FieldType::Select),
-            _ => None,
-        }
-    }
-}
-
-/// A standard field whose value lives in a column of the record rather than in
-/// `field_values`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Builtin {
-    Email,
-    Phone,
-    Position,
-}
-
-impl Builtin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Builtin::Email => "email",
-            Builtin::Phone => "phone",
-            Builtin::Position => "position",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "email" => Some(Builtin::Email),
-            "phone" => Some(Builtin::Phone),
-            "position" => Some(Builtin::Position),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct FieldDefinition {
-    #[serde(flatten)]
-    pub id: RecordId,
-    pub entity: Entity,
-    pub name: String,
-    pub key: String,
-    #[serde(rename = "type")]
-    pub field_type: FieldType,
-    pub options: Vec<String>,
-    pub builtin: Option<Builtin>,
-}
-
-/// What a new workspace starts with: the standard SalesMap people fields that are
-/// plain values (이름 and 소속 기업 are the request's `name` and `organizationId`).
-pub const STANDARD_PERSON_FIELDS: &[(&str, &str, FieldType, Option<Builtin>)] = &[
-    ("이메일", "email", FieldType::Text, Some(Builtin::Email)),
-    ("전화", "phone", FieldType::Text, Some(Builtin::Phone)),
-    (
-        "포지션",
-        "position",
-        FieldType::Text,
-        Some(Builtin::Position),
-    ),
-    ("최근 연락일", "last_contacted_at", FieldType::Date, None),
-];
-
-/// A field value ready to store: JSON string, number or boolean.
-pub type CustomValues = Vec<(i64, serde_json::Value)>;
-
-/// A create guarded by an idempotency key: the store claims the key in the same
-/// transaction as the create, or refuses the create if the key is taken.
-#[derive(Clone, Debug)]
-pub struct IdempotencyClaim {
+/// A create guarded by an idempotency key: the store claims the key, makes the record and records the
+/// answer a retry will replay, all in the create's own savepoint.
+pub struct IdempotentWrite<R> {
     pub key: String,
     pub fingerprint: [u8; 32],
     /// Claims older than this have expired and no longer count.
     pub not_before: Timestamp,
+    /// Renders the answer (the success body, as JSON) from the created record, inside the transaction.
+    // Spelled out rather than aliased: this is the signature callers write against.
+    #[allow(clippy::type_complexity)]
+    pub answer: Box<dyn FnOnce(&R) -> anyhow::Result<String> + Send>,
 }
 
-/// What the store knows of a claimed key.
-#[derive(Clone, Debug)]
-pub struct IdempotencyRecord {
-    pub fingerprint: [u8; 32],
-    /// The success body, once the first request was answered.
-    pub response: Option<String>,
-    pub created_at: Timestamp,
-}
-
-/// Which organization a new person belongs to.
-#[derive(Clone, Debug)]
-pub enum OrganizationTarget {
-    /// One the domain already resolved in the workspace.
-    Existing(RecordId),
-    /// The workspace's organization of this name (case-insensitive), created if
-    /// there is none. Resolved inside the write, so concurrent creates naming one
-    /// new company make exactly one.
-    Named(String),
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct NewPerson {
-    pub workspace_id: i64,
-    /// The idempotency key guarding this create, if the request had one.
-    pub idempotency: Option<IdempotencyClaim>,
-    pub organization: Option<OrganizationTarget>,
-    /// The display name every family shows.
-    pub name: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub mobile: Option<String>,
-    pub landline: Option<String>,
-    pub extension: Option<String>,
-    pub title: Option<String>,
-    pub position: Option<String>,
-    pub department: Option<String>,
-    pub address: Option<String>,
-    pub memo: Option<String>,
-    pub is_opted_out: bool,
-    pub custom: CustomValues,
-}
-
-#[derive(Clone, Debug)]
-pub struct PersonRecord {
-    pub id: RecordId,
-    pub name: String,
-    pub organization: Option<RecordId>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-/// How a request names a record: by uuid (SalesMap, Introzy) or integer id
-/// (BigChange).
-#[derive(Clone, Debug)]
-pub enum RecordKey {
-    Uuid(String),
-    Id(i64),
-}
-
-impl std::fmt::Display for RecordKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RecordKey::Uuid(u) => f.write_str(u),
-            RecordKey::Id(i) => write!(f, "{i}"),
+impl<R: 'static> IdempotentWrite<R> {
+    /// The same write for a store record type R2, given how to make R from it (the domain adds what it knows).
+    pub fn map<R2>(self, f: impl FnOnce(&R2) -> R + Send + 'static) -> IdempotentWrite<R2> {
+        let answer = self.answer;
+        IdempotentWrite {
+            key: self.key,
+            fingerprint: self.fingerprint,
+            not_before: self.not_before,
+            answer: Box::new(move |record: &R2| answer(&f(record))),
         }
     }
 }
 
-/// An organization as Introzy embeds it in a person.
-#[derive(Clone, Debug)]
-pub struct OrganizationDetails {
-    pub id: RecordId,
-    pub name: String,
-    pub industry: Option<String>,
-    pub website: Option<String>,
-    /// Custom field values by field key.
-    pub custom: Vec<(String, serde_json::Value)>,
+impl<R> std::fmt::Debug for IdempotentWrite<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdempotentWrite")
+            .field("key", &self.key)
+            .field("not_before", &self.not_before)
+            .finish_non_exhaustive()
+    }
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct NewLead {
-    pub workspace_id: i64,
-    /// The idempotency key guarding this create, if the request had one.
-    pub idempotency: Option<IdempotencyClaim>,
-    pub name: String,
-    pub person: Option<RecordId>,
-    pub organization: Option<RecordId>,
-    pub pipeline: Option<RecordId>,
-    pub stage: Option<RecordId>,
-    pub memo: Option<String>,
-    pub custom: CustomValues,
-}
-
+/// A key whose create committed, with the answer recorded in the same transaction.
 #[derive(Clone, Debug)]
-pub struct LeadRecord {
-    pub id: RecordId,
-    pub name: String,
+pub struct IdempotencyRecord {
+    pub fingerprint: [u8; 32],
+    /// The success body the first request answered.
+    pub response: String,
     pub created_at: Timestamp,
-    pub person: Option<RecordId>,
-    pub organization: Option<RecordId>,
-    pub pipeline: Option<RecordId>,
-    pub stage: Option<RecordId>,
 }
 
-/// A MaiaScore customer. Text fields are stored as the request gave them.
-#[derive(Clone, Debug, Default)]
-pub struct NewCustomer {
-    pub workspace_id: i64,
-    /// The idempotency key guarding this create, if the request had one.
-    pub idempotency: Option<IdempotencyClaim>,
-    pub vendor_uuid: Option<String>,
-    pub reference_id: Option<String>,
-    /// `YYYY-MM-DD`, checked by the domain.
-    pub date_of_birth: Option<String>,
-    pub address_street: Option<String>,
-    pub address_neighborhood: Option<String>,
-    pub address_city: Option<String>,
-    pub address_state: Option<String>,
-    pub address_country: Option<String>,
-    pub gender: Option<String>,
-    pub marital_status: Option<String>,
-    /// The identity behind the token.
-    pub created_by: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct CustomerRecord {
-    pub id: RecordId,
-    pub customer: NewCustomer,
-    pub published_at: Timestamp,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct PipelineRecord {
-    #[serde(flatten)]
-    pub id: RecordId,
-    pub name: String,
-    /// In order: the first is where a lead lands when no stage is given.
-    pub stages: Vec<StageRecord>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct StageRecord {
-    #[serde(flatten)]
-    pub id: RecordId,
-    pub name: String,
-    pub position: i64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct WorkspaceRecord {
-    #[serde(flatten)]
-    pub id: RecordId,
-    pub name: String,
-    /// BigChange's `Customer-Id` for this workspace.
-    pub customer_id: i64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct OrganizationRecord {
-    #[serde(flatten)]
-    pub id: RecordId,
-    pub name: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct NewToken {
-    pub workspace_id: i64,
-    pub label: String,
-    pub secret_hash: [u8; 32],
-    pub scopes: Vec<String>,
-    pub expires_at: Option<Timestamp>,
-}
-
-#[derive(Clone, Debug)]
-pub struct NewFieldDefinition {
-    pub workspace_id: i64,
-    pub entity: Entity,
-    pub name: String,
-    pub key: String,
-    pub field_type: FieldType,
-    pub options: Vec<String>,
-}
-
-/// The persistence interface. Lookups are scoped by workspace: a record of another
-/// workspace is indistinguishable from one that does not exist.
+/// The request path's persistence. Lookups are scoped by workspace: a record of
+/// another workspace is indistinguishable from one that does not exist.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     async fn token_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<TokenRecord>>;
@@ -426,11 +140,41 @@ pub trait Store: Send + Sync + 'static {
     async fn person(&self, workspace_id: i64, key: &RecordKey) -> StoreResult<Option<RecordId>>;
     async fn pipeline(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<PipelineRecord>>;
 
-    async fn create_person(&self, person: NewPerson) -> StoreResult<PersonRecord>;
-    async fn create_lead(&self, lead: NewLead) -> StoreResult<LeadRecord>;
-    async fn create_customer(&self, customer: NewCustomer) -> StoreResult<CustomerRecord>;
+    /// Creates the person; with `idempotency`, the key, the person and the answer
+    /// are committed together or not at all.
+    async fn create_person(
+        &self,
+        person: NewPerson,
+        idempotency: Option<IdempotentWrite<PersonRecord>>,
+    ) -> StoreResult<PersonRecord>;
+    async fn create_lead(
+        &self,
+        lead: NewLead,
+        idempotency: Option<IdempotentWrite<LeadRecord>>,
+    ) -> StoreResult<LeadRecord>;
+    async fn create_customer(
+        &self,
+        customer: NewCustomer,
+        idempotency: Option<IdempotentWrite<CustomerRecord>>,
+    ) -> StoreResult<CustomerRecord>;
 
-    // Administration (the `crm admin` CLI and the first-run bootstrap).
+    /// The key's record, if a create under it committed (expired or not: the
+    /// caller compares `created_at`).
+    async fn idempotency_record(
+        &self,
+        workspace_id: i64,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Forgets keys claimed before `before`; returns how many.
+    async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<usize>;
+
+    /// (transactions committed, writes they carried) since the store opened.
+    fn writer_stats(&self) -> (u64, u64);
+}
+
+/// What `crm admin` and the first-run bootstrap use: a workspace's configuration.
+#[async_trait]
+pub trait AdminStore: Send + Sync + 'static {
     async fn workspace_count(&self) -> StoreResult<i64>;
     /// A workspace by integer id or uuid.
     async fn workspace(&self, id_or_uuid: &str) -> StoreResult<Option<WorkspaceRecord>>;
@@ -452,22 +196,4 @@ pub trait Store: Send + Sync + 'static {
         &self,
         def: NewFieldDefinition,
     ) -> StoreResult<FieldDefinition>;
-
-    /// (transactions committed, writes they carried) since the store opened.
-    fn writer_stats(&self) -> (u64, u64);
-
-    /// Records the answer to the request that claimed `key`.
-    async fn complete_idempotency(
-        &self,
-        workspace_id: i64,
-        key: &str,
-        response: String,
-    ) -> StoreResult<()>;
-    async fn idempotency_record(
-        &self,
-        workspace_id: i64,
-        key: &str,
-    ) -> StoreResult<Option<IdempotencyRecord>>;
-    /// Forgets keys claimed before `before`; returns how many.
-    async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<usize>;
 }

@@ -1,0 +1,342 @@
+//! SQLite behind [`Store`] and [`AdminStore`]: opening (WAL, foreign keys on,
+//! migrations), the read pool, the caches, and trait impls that hand each call to
+//! the module that knows its SQL.
+//!
+//! - `writer.rs`: the one writing connection and group commit; schema-agnostic.
+//! - `records.rs`: people, leads, customers, organizations.
+//! - `admin.rs`: workspaces, tokens, pipelines, field definitions.
+//! - `idempotency.rs`: keys, claimed and answered inside the create's savepoint.
+//! - `cache.rs`: the bounded cache the hot lookups share.
+
+mod admin;
+mod cache;
+mod idempotency;
+mod records;
+mod writer;
+
+pub use writer::CommitMode;
+
+use super::migrations::migrate;
+use super::*;
+use anyhow::Context as _;
+use cache::BoundedCache;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use writer::Writer;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Internal(e.into())
+    }
+}
+
+/// How far a commit must reach before a create is acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: every acknowledged create survives power loss.
+    Full,
+    /// `synchronous=NORMAL`: survives a killed process, not a power loss.
+    Normal,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        }
+    }
+}
+
+/// Bounds each cache: past this many entries it is emptied and refills.
+const CACHE_LIMIT: usize = 10_000;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    durability: Durability,
+    writer: Writer,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    /// A token never changes once issued (expiry is checked at each use), so a hit
+    /// needs no query; unknown hashes are not cached.
+    tokens: BoundedCache<[u8; 32], TokenRecord>,
+    /// Definitions are only ever added, and the domain asks for a fresh list
+    /// before calling a field unknown, so a definition added by another process is
+    /// seen at its first use.
+    definitions: BoundedCache<(i64, Entity), Arc<Vec<FieldDefinition>>>,
+    /// By (workspace, uuid or id). Organizations are never deleted, so a found one
+    /// stays found; misses are not cached.
+    organizations: BoundedCache<(i64, String), RecordId>,
+}
+
+fn open(path: &Path, durability: Durability) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path)
+        .with_context(|| format!("opening the database {}", path.display()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", durability.pragma())?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database, and starts the writer
+    /// with group commit.
+    pub fn open(path: impl AsRef<Path>, durability: Durability) -> anyhow::Result<Self> {
+        Self::open_with(path, durability, CommitMode::Group)
+    }
+
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        durability: Durability,
+        commit: CommitMode,
+    ) -> anyhow::Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = open(&path, durability)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        anyhow::ensure!(
+            mode.eq_ignore_ascii_case("wal"),
+            "{} could not be put in WAL mode (got {mode})",
+            path.display()
+        );
+        migrate(&mut conn).context("migrating the database")?;
+        Ok(SqliteStore {
+            path,
+            durability,
+            writer: Writer::start(conn, commit)?,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            tokens: BoundedCache::new(CACHE_LIMIT),
+            definitions: BoundedCache::new(CACHE_LIMIT),
+            organizations: BoundedCache::new(CACHE_LIMIT),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in the writer's current batch; see [`Writer::write`].
+    async fn write<R, F>(&self, f: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<R> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+
+    /// Runs `f` on a pooled read connection, off the async threads. In WAL mode a
+    /// reader never waits for the writer.
+    async fn read<R, F>(&self, f: F) -> StoreResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        let path = self.path.clone();
+        let durability = self.durability;
+        tokio::task::spawn_blocking(move || {
+            let pooled = pool.lock().ok().and_then(|mut p| p.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => open(&path, durability).map_err(StoreError::Internal)?,
+            };
+            let result = f(&conn).map_err(StoreError::from);
+            if let Ok(mut p) = pool.lock() {
+                p.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Internal(e.into()))?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn token_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<TokenRecord>> {
+        if let Some(hit) = self.tokens.get(&hash) {
+            return Ok(Some(hit));
+        }
+        let found = self
+            .read(move |conn| admin::token_by_hash(conn, &hash))
+            .await?;
+        if let Some(token) = &found {
+            self.tokens.insert(hash, token.clone());
+        }
+        Ok(found)
+    }
+
+    async fn field_definitions(
+        &self,
+        workspace_id: i64,
+        entity: Entity,
+        fresh: bool,
+    ) -> StoreResult<Arc<Vec<FieldDefinition>>> {
+        let key = (workspace_id, entity);
+        if !fresh {
+            if let Some(hit) = self.definitions.get(&key) {
+                return Ok(hit);
+            }
+        }
+        let definitions = Arc::new(
+            self.read(move |conn| admin::field_definitions(conn, workspace_id, entity))
+                .await?,
+        );
+        self.definitions.insert(key, definitions.clone());
+        Ok(definitions)
+    }
+
+    async fn organization(
+        &self,
+        workspace_id: i64,
+        key: &RecordKey,
+    ) -> StoreResult<Option<RecordId>> {
+        let cache_key = (workspace_id, key.to_string());
+        if let Some(hit) = self.organizations.get(&cache_key) {
+            return Ok(Some(hit));
+        }
+        let key = key.clone();
+        let found = self
+            .read(move |conn| records::lookup(conn, "organizations", workspace_id, &key))
+            .await?;
+        if let Some(org) = &found {
+            self.organizations.insert(cache_key, org.clone());
+        }
+        Ok(found)
+    }
+
+    async fn organization_details(
+        &self,
+        workspace_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<OrganizationDetails>> {
+        self.read(move |conn| records::organization_details(conn, workspace_id, id))
+            .await
+    }
+
+    async fn person(&self, workspace_id: i64, key: &RecordKey) -> StoreResult<Option<RecordId>> {
+        let key = key.clone();
+        self.read(move |conn| records::lookup(conn, "people", workspace_id, &key))
+            .await
+    }
+
+    async fn pipeline(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<PipelineRecord>> {
+        let uuid = uuid.to_owned();
+        self.read(move |conn| admin::pipeline(conn, workspace_id, uuid))
+            .await
+    }
+
+    async fn create_person(
+        &self,
+        person: NewPerson,
+        guard: Option<IdempotentWrite<PersonRecord>>,
+    ) -> StoreResult<PersonRecord> {
+        self.write(move |conn| {
+            idempotency::create_under(conn, person.workspace_id, guard, |conn| {
+                records::create_person(conn, person)
+            })
+        })
+        .await
+    }
+
+    async fn create_lead(
+        &self,
+        lead: NewLead,
+        guard: Option<IdempotentWrite<LeadRecord>>,
+    ) -> StoreResult<LeadRecord> {
+        self.write(move |conn| {
+            idempotency::create_under(conn, lead.workspace_id, guard, |conn| {
+                records::create_lead(conn, lead)
+            })
+        })
+        .await
+    }
+
+    async fn create_customer(
+        &self,
+        customer: NewCustomer,
+        guard: Option<IdempotentWrite<CustomerRecord>>,
+    ) -> StoreResult<CustomerRecord> {
+        self.write(move |conn| {
+            idempotency::create_under(conn, customer.workspace_id, guard, |conn| {
+                records::create_customer(conn, customer)
+            })
+        })
+        .await
+    }
+
+    async fn idempotency_record(
+        &self,
+        workspace_id: i64,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        let key = key.to_owned();
+        self.read(move |conn| idempotency::lookup(conn, workspace_id, &key))
+            .await
+    }
+
+    async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<usize> {
+        self.write(move |conn| Ok(idempotency::purge(conn, before)?))
+            .await
+    }
+
+    fn writer_stats(&self) -> (u64, u64) {
+        self.writer.stats()
+    }
+}
+
+#[async_trait]
+impl AdminStore for SqliteStore {
+    async fn workspace_count(&self) -> StoreResult<i64> {
+        self.read(admin::workspace_count).await
+    }
+
+    async fn workspace(&self, id_or_uuid: &str) -> StoreResult<Option<WorkspaceRecord>> {
+        let key = id_or_uuid.to_owned();
+        self.read(move |conn| admin::workspace(conn, &key)).await
+    }
+
+    async fn create_workspace(&self, name: &str) -> StoreResult<WorkspaceRecord> {
+        let name = name.to_owned();
+        self.write(move |conn| admin::create_workspace(conn, name))
+            .await
+    }
+
+    async fn create_token(&self, token: NewToken) -> StoreResult<i64> {
+        self.write(move |conn| admin::create_token(conn, token))
+            .await
+    }
+
+    async fn create_organization(
+        &self,
+        workspace_id: i64,
+        name: &str,
+    ) -> StoreResult<OrganizationRecord> {
+        let name = name.to_owned();
+        self.write(move |conn| records::create_organization(conn, workspace_id, name))
+            .await
+    }
+
+    async fn create_pipeline(
+        &self,
+        workspace_id: i64,
+        name: &str,
+        stages: &[String],
+    ) -> StoreResult<PipelineRecord> {
+        let (name, stages) = (name.to_owned(), stages.to_vec());
+        self.write(move |conn| admin::create_pipeline(conn, workspace_id, name, stages))
+            .await
+    }
+
+    async fn create_field_definition(
+        &self,
+        def: NewFieldDefinition,
+    ) -> StoreResult<FieldDefinition> {
+        let key = (def.workspace_id, def.entity);
+        let created = self
+            .write(move |conn| admin::create_field_definition(conn, def))
+            .await;
+        // After the commit, so that no read between can cache the list without it.
+        self.definitions.remove(&key);
+        created
+    }
+}

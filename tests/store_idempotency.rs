@@ -1,0 +1,138 @@
+//! The store's side of idempotency keys: the claim, the record and the answer a
+//! retry replays are one write. Nothing of a create whose answer fails is stored;
+//! an answered key survives a restart with its answer, so no retry ever waits.
+
+use crm_server::store::{
+    AdminStore, CustomerRecord, Durability, IdempotentWrite, NewCustomer, NewPerson,
+    OrganizationTarget, PersonRecord, SqliteStore, Store, StoreError,
+};
+use crm_server::time::Timestamp;
+use std::path::Path;
+
+fn write<R>(
+    key: &str,
+    fingerprint: u8,
+    answer: impl FnOnce(&R) -> anyhow::Result<String> + Send + 'static,
+) -> IdempotentWrite<R> {
+    IdempotentWrite {
+        key: key.to_owned(),
+        fingerprint: [fingerprint; 32],
+        not_before: Timestamp(Timestamp::now().0 - chrono::Duration::hours(1)),
+        answer: Box::new(answer),
+    }
+}
+
+fn count(db: &Path, table: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+fn stored_answer(db: &Path, key: &str) -> Option<String> {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT response FROM idempotency_keys WHERE key = ?1",
+            [key],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn person(workspace_id: i64) -> NewPerson {
+    NewPerson {
+        workspace_id,
+        name: "Kim".into(),
+        email: Some("kim@example.com".into()),
+        organization: Some(OrganizationTarget::Named("Made In The Write".into())),
+        with_organization_details: true,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_fails_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+    let ws = store.create_workspace("acme").await.unwrap().id.id;
+
+    let failing = write("k", 1, |_: &PersonRecord| anyhow::bail!("cannot render"));
+    match store.create_person(person(ws), Some(failing)).await {
+        Err(StoreError::Internal(e)) => assert!(format!("{e:#}").contains("cannot render")),
+        other => panic!("expected the answer's error, got {other:?}"),
+    }
+    for table in ["people", "organizations", "idempotency_keys"] {
+        assert_eq!(count(&db, table), 0, "{table}: nothing of the request");
+    }
+
+    // The key stayed free: the same request, answerable now, goes through.
+    let answering = write("k", 1, |p: &PersonRecord| {
+        let company = p.organization_details.as_ref().map(|o| o.name.as_str());
+        Ok(serde_json::json!({"id": p.id.uuid, "company": company}).to_string())
+    });
+    let created = store
+        .create_person(person(ws), Some(answering))
+        .await
+        .unwrap();
+    let details = created.organization_details.expect("read inside the write");
+    assert_eq!(details.name, "Made In The Write");
+    assert_eq!(Some(details.id), created.organization);
+    assert_eq!(
+        stored_answer(&db, "k").as_deref(),
+        Some(
+            serde_json::json!({"id": created.id.uuid, "company": "Made In The Write"})
+                .to_string()
+                .as_str()
+        ),
+        "answered by the time the create returns"
+    );
+}
+
+#[tokio::test]
+async fn an_answered_key_is_replayed_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let customer = |ws| NewCustomer {
+        workspace_id: ws,
+        reference_id: Some("ref-1".into()),
+        created_by: "test".into(),
+        ..Default::default()
+    };
+    let render = |c: &CustomerRecord| Ok(format!("{{\"id\":\"{}\"}}", c.id.uuid));
+
+    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+    let ws = store.create_workspace("acme").await.unwrap().id.id;
+    let created = store
+        .create_customer(customer(ws), Some(write("once", 7, render)))
+        .await
+        .unwrap();
+    let body = format!("{{\"id\":\"{}\"}}", created.id.uuid);
+    drop(store);
+
+    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+    let record = store.idempotency_record(ws, "once").await.unwrap().unwrap();
+    assert_eq!((record.fingerprint, &record.response), ([7; 32], &body));
+    match store
+        .create_customer(customer(ws), Some(write("once", 7, render)))
+        .await
+    {
+        Err(StoreError::IdempotencyKeyUsed {
+            same_request: true,
+            answer: Some(answer),
+        }) => assert_eq!(answer, body),
+        other => panic!("expected the recorded answer, got {other:?}"),
+    }
+    match store
+        .create_customer(customer(ws), Some(write("once", 8, render)))
+        .await
+    {
+        Err(StoreError::IdempotencyKeyUsed {
+            same_request: false,
+            answer: None,
+        }) => {}
+        other => panic!("expected a refusal without the answer, got {other:?}"),
+    }
+    assert_eq!(count(&db, "customers"), 1);
+}

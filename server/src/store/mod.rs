@@ -19,53 +19,28 @@ use async_trait::async_trait;
 /// Everything that went wrong below the domain. Conflicts the domain must report
 /// precisely are their own variants; anything else is `Internal` and never shown
 /// to a caller.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A person of the workspace already has this e-mail (compared trimmed and
     /// case-insensitively).
-    DuplicateEmail {
-        existing: RecordId,
-    },
+    #[error("duplicate e-mail (existing person {})", existing.uuid)]
+    DuplicateEmail { existing: RecordId },
     /// An organization of the workspace already has this name (case-insensitive).
-    DuplicateOrganizationName {
-        name: String,
-    },
+    #[error("an organization named {name:?} already exists in this workspace")]
+    DuplicateOrganizationName { name: String },
     /// A customer of the workspace already has this reference id.
-    DuplicateReferenceId {
-        existing: RecordId,
-    },
+    #[error("the reference id is used by customer {}", existing.uuid)]
+    DuplicateReferenceId { existing: RecordId },
     /// The idempotency key was already claimed (and has not expired);
     /// `same_request` tells whether by a request with the same fingerprint, and
     /// `answer` is then the body recorded for it, for the retry to replay.
+    #[error("the idempotency key is already used (by the same request: {same_request})")]
     IdempotencyKeyUsed {
         same_request: bool,
         answer: Option<String>,
     },
+    #[error("store: {0:#}")]
     Internal(anyhow::Error),
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::DuplicateEmail { existing } => {
-                write!(f, "duplicate e-mail (existing person {})", existing.uuid)
-            }
-            StoreError::DuplicateOrganizationName { name } => {
-                write!(
-                    f,
-                    "an organization named {name:?} already exists in this workspace"
-                )
-            }
-            StoreError::DuplicateReferenceId { existing } => {
-                write!(f, "the reference id is used by customer {}", existing.uuid)
-            }
-            StoreError::IdempotencyKeyUsed { same_request, .. } => write!(
-                f,
-                "the idempotency key is already used (by the same request: {same_request})"
-            ),
-            StoreError::Internal(e) => write!(f, "store: {e:#}"),
-        }
-    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -36,6 +36,7 @@ pub struct Stored {
 }
 
 /// One create operation of the API.
+#[derive(Debug)]
 pub struct Operation {
     /// The document's `operationId`.
     pub operation_id: &'static str,

@@ -1,60 +1,33 @@
-//! `Idempotency-Key` on every create of every family: a retry replays the first
-//! answer and creates nothing; another request with the key is refused in the
-//! family's format; concurrent requests with one key execute once; keys are per
-//! workspace and expire.
+//! `Idempotency-Key` on every create operation (`crm_testkit::OPERATIONS`): a
+//! retry replays the first answer and creates nothing; another request with the
+//! key is refused in the family's format; concurrent requests with one key execute
+//! once; keys are per workspace and expire.
 
 mod common;
 
 use common::{Tenant, TestServer};
+use crm_testkit::{Family, Fixtures, Operation, OPERATIONS};
 use serde_json::{json, Value};
 
-/// One create of a family: (path, extra headers, table, body, another body).
-type Create = (
-    &'static str,
-    Vec<(&'static str, String)>,
-    &'static str,
-    Value,
-    Value,
-);
-
-fn creates(t: &Tenant, contact: i64) -> Vec<Create> {
-    vec![
-        (
-            "/v2/people",
-            vec![],
-            "people",
-            json!({"name": "홍길동", "fieldList": [{"name": "이메일", "stringValue": "hong@example.com"}]}),
-            json!({"name": "홍길순"}),
-        ),
-        (
-            "/v2/lead",
-            vec![],
-            "leads",
-            json!({"name": "리드", "organizationId": null, "peopleId": null, "memo": "x"}),
-            json!({"name": "다른 리드"}),
-        ),
-        (
-            "/api/people",
-            vec![],
-            "people",
-            json!({"email": "intro@example.com", "firstName": "Intro"}),
-            json!({"email": "other@example.com", "firstName": "Other"}),
-        ),
-        (
-            "/v1/contacts/persons",
-            vec![("Customer-Id", t.workspace_id.to_string())],
-            "people",
-            json!({"contactId": contact, "forename": "Big", "surname": "Change", "email": "big@example.com"}),
-            json!({"contactId": contact, "forename": "Other", "surname": "Person", "email": "o@example.com"}),
-        ),
-        (
-            "/customers",
-            vec![],
-            "customers",
-            json!({"referenceId": "ref-1", "gender": "male"}),
-            json!({"referenceId": "ref-2"}),
-        ),
-    ]
+/// A JSON create of `op` with `key`, as `t`.
+async fn create(
+    server: &TestServer,
+    t: &Tenant,
+    op: &Operation,
+    fx: &Fixtures,
+    key: &str,
+    body: &Value,
+) -> (u16, Value) {
+    server
+        .create(
+            op,
+            Some(&t.token),
+            fx,
+            &[("Idempotency-Key", key)],
+            "application/json",
+            body.to_string(),
+        )
+        .await
 }
 
 async fn post(
@@ -78,50 +51,63 @@ async fn post(
         .await
 }
 
+/// Rows holding the unique value of `op`'s body for `suffix`.
+fn stored(server: &TestServer, op: &Operation, suffix: &str) -> i64 {
+    let s = (op.stored)(suffix);
+    server
+        .db()
+        .query_row(
+            &format!("SELECT count(*) FROM {} WHERE {} = ?1", s.table, s.column),
+            [&s.value],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_retry_replays_the_first_answer_and_another_request_is_refused() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
-    let contact = server.contact(&t, "Contact").await;
-    let org = server.organization(&t, "리드 회사").await;
-    for (path, headers, table, mut body, other) in creates(&t, contact) {
-        if path == "/v2/lead" {
-            body["organizationId"] = json!(org);
-        }
-        let key = format!("key-{path}");
+    let fx = server.fixtures(&t, "리드 회사").await;
+    for op in &OPERATIONS {
+        let name = op.name();
+        let table = (op.stored)("").table;
+        let body = (op.body)("first", &fx);
+        let other = (op.body)("other", &fx);
+        let key = format!("key-{}", op.operation_id);
         let before = server.count(table);
-        let first = post(&server, &t, path, &headers, &key, &body).await;
-        assert!(first.0 == 200 || first.0 == 201, "{path}: {first:?}");
+        let first = create(&server, &t, op, &fx, &key, &body).await;
+        assert_eq!(first.0, op.success, "{name}: {first:?}");
         for _ in 0..3 {
             assert_eq!(
-                post(&server, &t, path, &headers, &key, &body).await,
+                create(&server, &t, op, &fx, &key, &body).await,
                 first,
-                "{path}: a retry replays"
+                "{name}: a retry replays"
             );
         }
         assert_eq!(
             server.count(table),
             before + 1,
-            "{path}: one record for four requests"
+            "{name}: one record for four requests"
         );
 
-        let (status, refused) = post(&server, &t, path, &headers, &key, &other).await;
-        let expected = match path {
-            "/v1/contacts/persons" => {
+        let (status, refused) = create(&server, &t, op, &fx, &key, &other).await;
+        let expected = match op.family {
+            Family::BigChange => {
                 assert_eq!(
                     refused["errors"],
                     json!({"Idempotency-Key": ["already used with a different request"]})
                 );
                 422
             }
-            "/customers" => {
+            Family::MaiaScore => {
                 assert_eq!(
                     refused,
                     json!({"code": 400, "message": "Idempotency-Key: already used with a different request"})
                 );
                 400
             }
-            _ => {
+            Family::SalesMap | Family::Introzy => {
                 assert_eq!(
                     refused,
                     json!({"success": false, "message": "Idempotency-Key: already used with a different request"})
@@ -129,12 +115,15 @@ async fn a_retry_replays_the_first_answer_and_another_request_is_refused() {
                 400
             }
         };
-        assert_eq!(status, expected, "{path}");
+        assert_eq!(status, expected, "{name}");
+        op.error_message(status, &refused)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             server.count(table),
             before + 1,
-            "{path}: the refused request stored nothing"
+            "{name}: the refused request stored nothing"
         );
+        assert_eq!(stored(&server, op, "other"), 0, "{name}");
     }
     server.stop().await;
 }
@@ -143,19 +132,46 @@ async fn a_retry_replays_the_first_answer_and_another_request_is_refused() {
 async fn concurrent_requests_with_one_key_execute_once() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
-    let body = json!({"email": "race@example.com", "firstName": "Race", "companyName": "Race Co"});
-    let answers = futures::future::join_all(
-        (0..50).map(|_| post(&server, &t, "/api/people", &[], "one-key", &body)),
-    )
-    .await;
-    assert!(
-        answers.iter().all(|a| a == &answers[0]),
-        "every answer is the first one: {answers:?}"
-    );
-    assert_eq!(answers[0].0, 201);
+    let fx = server.fixtures(&t, "Fixtures").await;
+    for op in &OPERATIONS {
+        let name = op.name();
+        let mut body = (op.body)("race", &fx);
+        if op.operation_id == "introzy_create_person" {
+            // Introzy also links or creates the company: once, too.
+            body["companyName"] = json!("Race Co");
+        }
+        let table = (op.stored)("").table;
+        let before = server.count(table);
+        let key = format!("one-key-{}", op.operation_id);
+        let answers =
+            futures::future::join_all((0..50).map(|_| create(&server, &t, op, &fx, &key, &body)))
+                .await;
+        assert!(
+            answers.iter().all(|a| a == &answers[0]),
+            "{name}: every answer is the first one: {answers:?}"
+        );
+        assert_eq!(answers[0].0, op.success, "{name}: {:?}", answers[0]);
+        assert_eq!(server.count(table), before + 1, "{name}");
+        assert_eq!(stored(&server, op, "race"), 1, "{name}");
+    }
+    let companies: i64 = server
+        .db()
+        .query_row(
+            "SELECT count(*) FROM organizations WHERE name = 'Race Co'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(companies, 1);
+    // The fixtures' organization and Race Co; three people, one lead, one customer.
     assert_eq!(
-        (server.count("people"), server.count("organizations")),
-        (1, 1)
+        (
+            server.count("organizations"),
+            server.count("people"),
+            server.count("leads"),
+            server.count("customers")
+        ),
+        (2, 3, 1, 1)
     );
     server.stop().await;
 }

@@ -95,6 +95,23 @@ impl TestServer {
         out["organization"]["id"].as_i64().unwrap()
     }
 
+    /// What `crm_testkit`'s operations need for this tenant: a new organization
+    /// named `name`, by its integer id (BigChange's `contactId`) and its uuid (a
+    /// SalesMap lead's `organizationId`).
+    pub async fn fixtures(&self, t: &Tenant, name: &str) -> crm_testkit::Fixtures {
+        let out = self
+            .admin(AdminCommand::Organization {
+                workspace: t.workspace_id.to_string(),
+                name: name.into(),
+            })
+            .await;
+        crm_testkit::Fixtures {
+            workspace_id: t.workspace_id,
+            contact_id: out["organization"]["id"].as_i64().unwrap(),
+            organization_uuid: out["organization"]["uuid"].as_str().unwrap().to_owned(),
+        }
+    }
+
     /// A pipeline's uuid and its stages' uuids, in order.
     pub async fn pipeline(&self, t: &Tenant, name: &str, stages: &[&str]) -> (String, Vec<String>) {
         let out = self
@@ -195,6 +212,25 @@ impl TestServer {
         let body = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("response is not JSON ({e}): {text}"));
         (status, body)
+    }
+
+    /// A create of `op` with `body` as JSON, its headers for `fixtures`, and
+    /// `extra` headers (an `Idempotency-Key`, say).
+    pub async fn create(
+        &self,
+        op: &crm_testkit::Operation,
+        token: Option<&str>,
+        fixtures: &crm_testkit::Fixtures,
+        extra: &[(&str, &str)],
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
+        let needed = (op.headers)(fixtures);
+        let mut headers: Vec<(&str, &str)> = needed.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        headers.extend_from_slice(extra);
+        assert_eq!(op.method, "POST", "{}: only POST is sent here", op.name());
+        self.post_with_headers(op.path, token, content_type, &headers, body)
+            .await
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {

@@ -4,7 +4,7 @@
 //! The server runs in its own process on a fresh database (`--durability full`),
 //! driven from this process by a load generator: N tasks, each owning one
 //! keep-alive HTTP/1.1 connection and sending creates back-to-back, for each
-//! family at 1, 16, 64 and 256 connections. Measured in the same run, so the
+//! create operation (`crm_testkit::OPERATIONS`) at 1, 16, 64 and 256 connections. Measured in the same run, so the
 //! ratios compare like with like on whatever machine runs it:
 //!
 //! - a no-op dropshot handler in its own process: the HTTP + JSON ceiling;
@@ -25,7 +25,8 @@ mod server;
 mod storage;
 
 use anyhow::Context as _;
-use load::{Family, Target};
+use crm_testkit::{Fixtures, OPERATIONS};
+use load::{Load, Target};
 use report::{Key, Report, Row, Variant};
 use server::{Commit, CrmConfig};
 use std::path::{Path, PathBuf};
@@ -101,7 +102,7 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
     };
     bench.storage_baselines()?;
     bench.noop_baseline()?;
-    bench.families()?;
+    bench.operations()?;
     bench.per_request_commit()?;
     bench.logging_pair()?;
 
@@ -113,7 +114,7 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
         "{} CPUs; load average {} before, {} after; {:.0} s in all. Each point: {} s \
          measured after {} s of warm-up; the load generator (this process, release \
          build) shares the machine with the server. Server: `crm serve --durability full`, \
-         group commit, `RUST_LOG=info` (stderr to a file), a fresh database per family.",
+         group commit, `RUST_LOG=info` (stderr to a file), a fresh database per operation.",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         load_before,
         load_average(),
@@ -166,28 +167,28 @@ impl Bench<'_> {
 
     fn noop_baseline(&mut self) -> anyhow::Result<()> {
         let server = server::start_noop(self.dir)?;
-        let target = Arc::new(Target::new(server.addr, "crm_noop", 0, false)?);
+        let target = Arc::new(Target::new(server.addr, "crm_noop", no_fixtures(), false)?);
         for &connections in &self.plan.connections.clone() {
-            self.measure(&target, Family::Noop, Variant::Main, connections)?;
+            self.measure(&target, Load::Noop, Variant::Main, connections)?;
         }
         Ok(())
     }
 
-    /// Each family on its own fresh database; SalesMap's is then preloaded.
-    fn families(&mut self) -> anyhow::Result<()> {
-        for family in Family::CRM {
-            let db = self.fresh_db(family.name())?;
+    /// Each create operation on its own fresh database; SalesMap people's is then
+    /// preloaded.
+    fn operations(&mut self) -> anyhow::Result<()> {
+        for op in &OPERATIONS {
+            let load = Load::Create(op);
+            let db = self.fresh_db(op.operation_id)?;
             let config = self.config(&db, Commit::Group, "info", "crm.log");
             let (server, token) = server::start_crm_fresh(&config)?;
-            let contact_id = match family {
-                Family::BigChange => server::create_organization(self.crm, &db)?,
-                _ => 0,
-            };
-            let target = Arc::new(Target::new(server.addr, &token, contact_id, true)?);
+            // BigChange's contact, a lead's organization.
+            let fixtures = server::create_fixtures(self.crm, &db)?;
+            let target = Arc::new(Target::new(server.addr, &token, fixtures, true)?);
             for &connections in &self.plan.connections.clone() {
-                self.measure(&target, family, Variant::Main, connections)?;
+                self.measure(&target, load, Variant::Main, connections)?;
             }
-            if family == Family::SalesMap {
+            if load == Load::salesmap_people() {
                 drop(server);
                 self.preloaded(&db, &token)?;
             }
@@ -206,16 +207,21 @@ impl Bench<'_> {
         eprintln!("  took {:.1} s", took.as_secs_f64());
         let config = self.config(db, Commit::Group, "info", "crm-preloaded.log");
         let server = server::restart_crm(&config)?;
-        let target = Arc::new(Target::new(server.addr, token, 0, true)?);
-        self.measure(&target, Family::SalesMap, Variant::Preloaded, 64)
+        let target = Arc::new(Target::new(server.addr, token, no_fixtures(), true)?);
+        self.measure(&target, Load::salesmap_people(), Variant::Preloaded, 64)
     }
 
     fn per_request_commit(&mut self) -> anyhow::Result<()> {
         let db = self.fresh_db("per-request")?;
         let config = self.config(&db, Commit::PerRequest, "info", "crm.log");
         let (server, token) = server::start_crm_fresh(&config)?;
-        let target = Arc::new(Target::new(server.addr, &token, 0, true)?);
-        self.measure(&target, Family::SalesMap, Variant::PerRequestCommit, 64)
+        let target = Arc::new(Target::new(server.addr, &token, no_fixtures(), true)?);
+        self.measure(
+            &target,
+            Load::salesmap_people(),
+            Variant::PerRequestCommit,
+            64,
+        )
     }
 
     /// Both sides of the logging cost measured back to back on fresh servers, so the
@@ -225,8 +231,8 @@ impl Bench<'_> {
             let db = self.fresh_db(&format!("logs-{rust_log}"))?;
             let config = self.config(&db, Commit::Group, rust_log, "crm.log");
             let (server, token) = server::start_crm_fresh(&config)?;
-            let target = Arc::new(Target::new(server.addr, &token, 0, true)?);
-            self.measure(&target, Family::SalesMap, variant, 64)?;
+            let target = Arc::new(Target::new(server.addr, &token, no_fixtures(), true)?);
+            self.measure(&target, Load::salesmap_people(), variant, 64)?;
         }
         Ok(())
     }
@@ -234,21 +240,21 @@ impl Bench<'_> {
     fn measure(
         &mut self,
         target: &Arc<Target>,
-        family: Family,
+        load: Load,
         variant: Variant,
         connections: usize,
     ) -> anyhow::Result<()> {
+        let name = load.name();
         let label = match variant {
-            Variant::Main if family == Family::Noop => format!("baseline: {}", family.name()),
-            Variant::Main => family.name().to_owned(),
-            Variant::PerRequestCommit => format!("{}, `--commit per-request`", family.name()),
+            Variant::Main if load == Load::Noop => format!("baseline: {name}"),
+            Variant::Main => name,
+            Variant::PerRequestCommit => format!("{name}, `--commit per-request`"),
             Variant::Preloaded => format!(
-                "{}, {} rows preloaded",
-                family.name(),
+                "{name}, {} rows preloaded",
                 report::thousands(self.plan.preload_rows as f64)
             ),
-            Variant::LogsInfo => format!("{}, `RUST_LOG=info` (logging pair)", family.name()),
-            Variant::LogsWarn => format!("{}, `RUST_LOG=warn` (logging pair)", family.name()),
+            Variant::LogsInfo => format!("{name}, `RUST_LOG=info` (logging pair)"),
+            Variant::LogsWarn => format!("{name}, `RUST_LOG=warn` (logging pair)"),
         };
         let plural = if connections == 1 { "" } else { "s" };
         eprintln!("{label}, {connections} connection{plural}");
@@ -256,7 +262,7 @@ impl Bench<'_> {
             .runtime
             .block_on(load::run(
                 target.clone(),
-                family,
+                load,
                 connections,
                 self.plan.warmup,
                 self.plan.measure,
@@ -268,7 +274,7 @@ impl Bench<'_> {
             outcome.errors
         );
         let key = Key {
-            family,
+            load,
             variant,
             connections,
         };
@@ -344,6 +350,16 @@ fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => root.join(dir),
         None => root.join("target"),
+    }
+}
+
+/// What SalesMap people and the no-op handler need of fixtures: nothing but the
+/// workspace the server creates on an empty database.
+fn no_fixtures() -> Fixtures {
+    Fixtures {
+        workspace_id: 1,
+        contact_id: 0,
+        organization_uuid: String::new(),
     }
 }
 

@@ -32,7 +32,7 @@ enum Cmd {
     Contract,
     /// Print the server's emitted document for one family (salesmap, ...).
     Openapi { name: String },
-    /// Benchmark the release server: creates/s and latency per family, against a
+    /// Benchmark the release server: creates/s and latency per create operation, against a
     /// no-op handler, raw SQLite and the disk. Writes target/bench/report.md.
     Bench {
         /// Measured seconds per point (default 5, or 1 with --quick).

@@ -1,9 +1,12 @@
 //! The load generator: closed-loop clients, each owning one keep-alive HTTP/1.1
 //! connection and sending its next create as soon as the previous one is answered,
-//! so N connections are N busy clients and latency includes any queueing.
+//! so N connections are N busy clients and latency includes any queueing. What a
+//! create sends (method, path, headers, body, expected status) comes from the
+//! operations table, `crm_testkit::OPERATIONS`.
 
 use anyhow::Context as _;
 use bytes::Bytes;
+use crm_testkit::{Fixtures, Operation};
 use http_body_util::{BodyExt as _, Empty, Full};
 use hyper::body::Body;
 use hyper::client::conn::http1::SendRequest;
@@ -16,87 +19,78 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    SalesMap,
-    Introzy,
-    BigChange,
-    MaiaScore,
+/// What a run loads: one create operation of the crm server, or the no-op baseline.
+#[derive(Clone, Copy, Debug)]
+pub enum Load {
+    /// An operation of `crm_testkit::OPERATIONS`: its path, headers, body and
+    /// success status come from the table.
+    Create(&'static Operation),
     /// The baseline: `POST /noop` on a dropshot server that stores nothing.
     Noop,
 }
 
-impl Family {
-    /// The families the crm server implements, in report order.
-    pub const CRM: [Family; 4] = [
-        Family::SalesMap,
-        Family::Introzy,
-        Family::BigChange,
-        Family::MaiaScore,
-    ];
+impl PartialEq for Load {
+    fn eq(&self, other: &Load) -> bool {
+        match (self, other) {
+            (Load::Create(a), Load::Create(b)) => a.operation_id == b.operation_id,
+            (Load::Noop, Load::Noop) => true,
+            _ => false,
+        }
+    }
+}
 
-    pub fn name(self) -> &'static str {
+impl Eq for Load {}
+
+impl Load {
+    /// SalesMap's `POST /v2/people`: the operation the preload, per-request commit
+    /// and logging measurements use.
+    pub fn salesmap_people() -> Load {
+        Load::Create(crm_testkit::operation("salesmap_create_people"))
+    }
+
+    /// The report's label: `SalesMap POST /v2/people`.
+    pub fn name(self) -> String {
         match self {
-            Family::SalesMap => "SalesMap",
-            Family::Introzy => "Introzy",
-            Family::BigChange => "BigChange",
-            Family::MaiaScore => "MaiaScore",
-            Family::Noop => "no-op dropshot handler",
+            Load::Create(op) => format!("{} {} {}", op.family.name(), op.method, op.path),
+            Load::Noop => "no-op dropshot handler".into(),
         }
     }
 
-    /// The next request of this family. Every e-mail and reference id is new: the
-    /// server refuses duplicates, and a database is reused after its preload.
-    fn call(self, contact_id: i64) -> Call {
+    /// The next request. Every e-mail, reference id and name is new (the table's
+    /// body with a new suffix): the server refuses duplicates, and a database is
+    /// reused after its preload.
+    fn call(self, fixtures: &Fixtures) -> anyhow::Result<Call> {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let (path, expected, body) = match self {
-            Family::SalesMap => (
-                "/v2/people",
-                StatusCode::CREATED,
-                format!(
-                    r#"{{"name": "벤치 {n}", "fieldList": [{{"name": "이메일", "stringValue": "bench-{n}@example.com"}}]}}"#
-                ),
-            ),
-            Family::Introzy => (
-                "/api/people",
-                StatusCode::CREATED,
-                format!(
-                    r#"{{"email": "intro-{n}@example.com", "firstName": "Bench", "lastName": "{n}"}}"#
-                ),
-            ),
-            Family::BigChange => (
-                "/v1/contacts/persons",
-                StatusCode::CREATED,
-                format!(
-                    r#"{{"contactId": {contact_id}, "forename": "Bench", "surname": "{n}", "email": "big-{n}@example.com"}}"#
-                ),
-            ),
-            Family::MaiaScore => (
-                "/customers",
-                StatusCode::OK,
-                format!(
-                    r#"{{"referenceId": "ref-{n}", "dateOfBirth": "1990-01-01", "gender": "male"}}"#
-                ),
-            ),
-            Family::Noop => (
-                "/noop",
-                StatusCode::CREATED,
-                format!(r#"{{"name": "벤치 {n}", "email": "noop-{n}@example.com"}}"#),
-            ),
-        };
-        Call {
-            path,
-            expected,
-            body,
-        }
+        Ok(match self {
+            Load::Create(op) => Call {
+                method: Method::from_bytes(op.method.as_bytes())?,
+                path: op.path,
+                expected: StatusCode::from_u16(op.success)?,
+                // JSON: the first media type of every operation.
+                content_type: op.media_types[0],
+                headers: (op.headers)(fixtures),
+                body: (op.body)(&n.to_string(), fixtures).to_string(),
+            },
+            Load::Noop => Call {
+                method: Method::POST,
+                path: "/noop",
+                expected: StatusCode::CREATED,
+                content_type: "application/json",
+                headers: Vec::new(),
+                body: format!(r#"{{"name": "벤치 {n}", "email": "noop-{n}@example.com"}}"#),
+            },
+        })
     }
 }
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
 struct Call {
+    method: Method,
     path: &'static str,
     expected: StatusCode,
+    content_type: &'static str,
+    headers: Vec<(&'static str, String)>,
     body: String,
 }
 
@@ -105,8 +99,9 @@ pub struct Target {
     pub addr: SocketAddr,
     host: HeaderValue,
     authorization: HeaderValue,
-    /// BigChange's `contactId`: an organization of workspace 1.
-    contact_id: i64,
+    /// What the operations' headers and bodies name: workspace 1 (the one the
+    /// server creates on an empty database) and an organization of it.
+    fixtures: Fixtures,
     /// Whether the server answers `GET /internal/stats` (the no-op server does not).
     has_stats: bool,
 }
@@ -115,29 +110,27 @@ impl Target {
     pub fn new(
         addr: SocketAddr,
         token: &str,
-        contact_id: i64,
+        fixtures: Fixtures,
         has_stats: bool,
     ) -> anyhow::Result<Self> {
         Ok(Target {
             addr,
             host: HeaderValue::from_str(&addr.to_string())?,
             authorization: HeaderValue::from_str(&format!("Bearer {token}"))?,
-            contact_id,
+            fixtures,
             has_stats,
         })
     }
 
-    fn request(&self, family: Family, call: Call) -> anyhow::Result<Request<Full<Bytes>>> {
+    fn request(&self, call: Call) -> anyhow::Result<Request<Full<Bytes>>> {
         let mut builder = Request::builder()
-            .method(Method::POST)
+            .method(call.method)
             .uri(call.path)
             .header(HOST, &self.host)
             .header(AUTHORIZATION, &self.authorization)
-            .header(CONTENT_TYPE, "application/json");
-        if family == Family::BigChange {
-            // BigChange's workspace is the `Customer-Id`; the server creates
-            // workspace 1 on an empty database.
-            builder = builder.header("Customer-Id", "1");
+            .header(CONTENT_TYPE, call.content_type);
+        for (name, value) in call.headers {
+            builder = builder.header(name, value);
         }
         Ok(builder.body(Full::new(Bytes::from(call.body)))?)
     }
@@ -150,7 +143,7 @@ pub struct WriterStats {
     pub writes: u64,
 }
 
-/// One measured point: one family at one number of connections.
+/// One measured point: one load at one number of connections.
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// Creates answered with the expected status inside the measured window.
@@ -189,7 +182,7 @@ impl Outcome {
 /// what completed inside the measured window.
 pub async fn run(
     target: Arc<Target>,
-    family: Family,
+    load: Load,
     connections: usize,
     warmup: Duration,
     measure: Duration,
@@ -198,7 +191,7 @@ pub async fn run(
     let until = from + measure;
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..connections {
-        clients.spawn(client(target.clone(), family, from, until));
+        clients.spawn(client(target.clone(), load, from, until));
     }
     let sampler = target
         .has_stats
@@ -220,16 +213,16 @@ pub async fn run(
 
 async fn client(
     target: Arc<Target>,
-    family: Family,
+    load: Load,
     from: Instant,
     until: Instant,
 ) -> anyhow::Result<Outcome> {
     let mut conn = connect(target.addr).await?;
     let mut outcome = Outcome::default();
     while Instant::now() < until {
-        let call = family.call(target.contact_id);
-        let (path, expected) = (call.path, call.expected);
-        let request = target.request(family, call)?;
+        let call = load.call(&target.fixtures)?;
+        let (method, path, expected) = (call.method.clone(), call.path, call.expected);
+        let request = target.request(call)?;
         let sent = Instant::now();
         let answer = exchange(&mut conn, request).await;
         let done = Instant::now();
@@ -249,11 +242,11 @@ async fn client(
                 let body = String::from_utf8_lossy(&body);
                 let body: String = body.chars().take(300).collect();
                 outcome.error(format!(
-                    "POST {path}: {status} (expected {expected}): {body}"
+                    "{method} {path}: {status} (expected {expected}): {body}"
                 ));
             }
             Err(e) => {
-                outcome.error(format!("POST {path}: {e:#}"));
+                outcome.error(format!("{method} {path}: {e:#}"));
                 // The connection may be unusable; a failure to reconnect ends the run.
                 conn = connect(target.addr).await?;
             }

@@ -1,12 +1,13 @@
 //! The Markdown report: one table row per measurement, then the ratios the issue
 //! sets targets for.
 
-use super::load::{percentile, Family, Outcome};
+use super::load::{percentile, Load, Outcome};
 use super::storage::Measured;
+use crm_testkit::OPERATIONS;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// What a load row measured, besides the family and the connections.
+/// What a load row measured, besides the load and the connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
     /// Fresh database, group commit, `RUST_LOG=info`.
@@ -20,7 +21,7 @@ pub enum Variant {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Key {
-    pub family: Family,
+    pub load: Load,
     pub variant: Variant,
     pub connections: usize,
 }
@@ -88,9 +89,9 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn find(&self, family: Family, variant: Variant, connections: usize) -> Option<&Row> {
+    pub fn find(&self, load: Load, variant: Variant, connections: usize) -> Option<&Row> {
         let key = Key {
-            family,
+            load,
             variant,
             connections,
         };
@@ -160,10 +161,10 @@ impl Report {
     fn ratios(&self) -> Vec<Ratio> {
         use Variant::*;
         let mut ratios = Vec::new();
-        for family in Family::CRM {
-            let row = self.find(family, Main, 64);
+        for load in OPERATIONS.iter().map(Load::Create) {
+            let row = self.find(load, Main, 64);
             ratios.push(Ratio {
-                measure: format!("{} commits/s and rows/commit at 64", family.name()),
+                measure: format!("{} commits/s and rows/commit at 64", load.name()),
                 value: match row.and_then(|r| r.commits_per_sec.zip(r.rows_per_commit)) {
                     Some((c, r)) => format!("{} commits/s, {r:.1} rows/commit", thousands(c)),
                     None => "not measured".into(),
@@ -172,20 +173,19 @@ impl Report {
                 met: None,
             });
         }
-        let noop = self.find(Family::Noop, Main, 64).map(|r| r.rate);
-        for family in Family::CRM {
-            let rate = self.find(family, Main, 64).map(|r| r.rate);
+        let noop = self.find(Load::Noop, Main, 64).map(|r| r.rate);
+        for load in OPERATIONS.iter().map(Load::Create) {
+            let rate = self.find(load, Main, 64).map(|r| r.rate);
             ratios.push(Ratio::at_least(
-                format!("{} creates/s / no-op handler, at 64", family.name()),
+                format!("{} creates/s / no-op handler, at 64", load.name()),
                 rate.zip(noop).map(|(r, n)| r / n),
                 0.75,
                 |v| format!("{v:.2}"),
             ));
         }
-        let group = self.find(Family::SalesMap, Main, 64).map(|r| r.rate);
-        let per_request = self
-            .find(Family::SalesMap, PerRequestCommit, 64)
-            .map(|r| r.rate);
+        let salesmap = Load::salesmap_people();
+        let group = self.find(salesmap, Main, 64).map(|r| r.rate);
+        let per_request = self.find(salesmap, PerRequestCommit, 64).map(|r| r.rate);
         ratios.push(Ratio::at_least(
             "SalesMap group / per-request commit creates/s, at 64".into(),
             group.zip(per_request).map(|(g, p)| g / p),
@@ -193,17 +193,17 @@ impl Report {
             |v| format!("{v:.1}×"),
         ));
         for (connections, limit_ms) in [(64, 5.0), (256, 15.0)] {
-            for family in Family::CRM {
-                let p99 = self.find(family, Main, connections).and_then(|r| r.p99);
+            for load in OPERATIONS.iter().map(Load::Create) {
+                let p99 = self.find(load, Main, connections).and_then(|r| r.p99);
                 ratios.push(Ratio::at_most(
-                    format!("{} p99 at {connections}", family.name()),
+                    format!("{} p99 at {connections}", load.name()),
                     p99.map(|d| d.as_secs_f64() * 1e3),
                     limit_ms,
                     |v| format!("{v:.2} ms"),
                 ));
             }
         }
-        let preloaded = self.find(Family::SalesMap, Preloaded, 64).map(|r| r.rate);
+        let preloaded = self.find(salesmap, Preloaded, 64).map(|r| r.rate);
         ratios.push(Ratio::at_least(
             format!(
                 "SalesMap creates/s with {} rows preloaded / on an empty database, at 64 \
@@ -214,8 +214,8 @@ impl Report {
             0.85,
             |v| format!("{v:.2}"),
         ));
-        let info = self.find(Family::SalesMap, LogsInfo, 64).map(|r| r.rate);
-        let warn = self.find(Family::SalesMap, LogsWarn, 64).map(|r| r.rate);
+        let info = self.find(salesmap, LogsInfo, 64).map(|r| r.rate);
+        let warn = self.find(salesmap, LogsWarn, 64).map(|r| r.rate);
         ratios.push(Ratio::at_most(
             "logging cost: 1 − info/warn creates/s, SalesMap at 64".into(),
             info.zip(warn).map(|(i, w)| (1.0 - i / w) * 100.0),

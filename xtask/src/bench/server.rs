@@ -3,6 +3,7 @@
 //! loopback TCP.
 
 use anyhow::Context as _;
+use crm_testkit::Fixtures;
 use std::io::{BufRead as _, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -171,9 +172,10 @@ fn log_path(config: &CrmConfig) -> PathBuf {
     dir.join(config.log_name)
 }
 
-/// Creates the organization BigChange's persons belong to (`contactId`) with
-/// `crm admin`, which may run beside the server (SQLite WAL).
-pub fn create_organization(bin: &Path, db: &Path) -> anyhow::Result<i64> {
+/// Creates, with `crm admin`, the organization of workspace 1 that the operations
+/// name: BigChange's `contactId` (its integer id) and a lead's `organizationId`
+/// (its uuid). `crm admin` may run beside the server (SQLite WAL).
+pub fn create_fixtures(bin: &Path, db: &Path) -> anyhow::Result<Fixtures> {
     let output = Command::new(bin)
         .arg("admin")
         .arg("--db")
@@ -191,9 +193,15 @@ pub fn create_organization(bin: &Path, db: &Path) -> anyhow::Result<i64> {
     );
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout)
         .context("reading crm admin organization's output")?;
-    printed["organization"]["id"]
-        .as_i64()
-        .with_context(|| format!("crm admin organization printed no organization.id: {printed}"))
+    let organization = &printed["organization"];
+    match (organization["id"].as_i64(), organization["uuid"].as_str()) {
+        (Some(contact_id), Some(uuid)) => Ok(Fixtures {
+            workspace_id: 1,
+            contact_id,
+            organization_uuid: uuid.to_owned(),
+        }),
+        _ => anyhow::bail!("crm admin organization printed no organization id and uuid: {printed}"),
+    }
 }
 
 /// Starts the no-op dropshot server: this very binary, `bench-noop-server`.

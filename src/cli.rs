@@ -10,9 +10,7 @@ use crm_server::store::{
 };
 use crm_server::time::Timestamp;
 use serde_json::json;
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(name = "crm", version, about = "A spec-first CRM intake service")]
@@ -25,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// Start the HTTP server. On an empty database, creates a default workspace
     /// and prints a token for it once.
-    Serve(ServeArgs),
+    Serve(crate::serve::ServeArgs),
     /// Create workspaces, tokens, organizations, pipelines and data fields.
     Admin(AdminArgs),
 }
@@ -70,27 +68,6 @@ impl From<CommitArg> for CommitMode {
             CommitArg::PerRequest => CommitMode::PerRequest,
         }
     }
-}
-
-#[derive(Args, Debug)]
-pub struct ServeArgs {
-    #[command(flatten)]
-    pub db: DbArg,
-    /// The address to listen on.
-    #[arg(long, env = "CRM_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
-    /// How durable a create is before it is acknowledged.
-    #[arg(long, value_enum, default_value = "full")]
-    pub durability: DurabilityArg,
-    /// How creates are grouped into transactions.
-    #[arg(long, value_enum, default_value = "group")]
-    pub commit: CommitArg,
-    /// The largest request body accepted, in bytes.
-    #[arg(long, default_value_t = 1024 * 1024)]
-    pub max_body_bytes: usize,
-    /// How long an Idempotency-Key is remembered, in seconds.
-    #[arg(long, default_value_t = 24 * 60 * 60)]
-    pub idempotency_ttl_secs: u64,
 }
 
 #[derive(Args, Debug)]
@@ -163,9 +140,9 @@ pub enum AdminCommand {
     },
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+pub async fn run(cli: Cli, logs: crate::serve::Logs) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => crate::serve::serve(args, logs).await,
         Command::Admin(args) => {
             let store = SqliteStore::open(&args.db.db, Durability::Full)?;
             let out = admin(&store, args.command).await?;
@@ -175,59 +152,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Arc::new(SqliteStore::open_with(
-        &args.db.db,
-        args.durability.into(),
-        args.commit.into(),
-    )?);
-    if store.workspace_count().await.map_err(store_err)? == 0 {
-        let ws = store.create_workspace("default").await.map_err(store_err)?;
-        let token = issue_token(
-            store.as_ref(),
-            &ws,
-            "default",
-            auth::SCOPES.iter().map(|s| s.to_string()).collect(),
-            None,
-        )
-        .await?;
-        println!(
-            "Created the default workspace (id {}, uuid {}).\n\
-             Its bearer token, shown only this once:\n\n    {}\n\n\
-             Try: curl -s http://{}/v2/people -H 'Authorization: Bearer {}' \
-             -H 'Content-Type: application/json' -d '{{\"name\": \"홍길동\"}}'\n",
-            ws.id.id,
-            ws.id.uuid,
-            token["token"].as_str().unwrap_or_default(),
-            args.bind,
-            token["token"].as_str().unwrap_or_default(),
-        );
-    }
-    let server = crm_server::serve(
-        crm_server::ServerConfig {
-            bind: args.bind,
-            request_body_max_bytes: args.max_body_bytes,
-            idempotency_ttl: std::time::Duration::from_secs(args.idempotency_ttl_secs),
-        },
-        store.clone(),
-        crate::SPECS,
-    )?;
-    tracing::info!(
-        address = %server.local_addr(),
-        db = %args.db.db.display(),
-        durability = ?args.durability,
-        "crm is listening"
-    );
-    tokio::select! {
-        r = server.wait_for_shutdown() => r.map_err(|e| anyhow::anyhow!("server: {e}")),
-        _ = tokio::signal::ctrl_c() => {
-            tracing::info!("shutting down");
-            server.close().await.map_err(|e| anyhow::anyhow!("shutting down: {e}"))
-        }
-    }
-}
-
-fn store_err(e: crm_server::store::StoreError) -> anyhow::Error {
+pub(crate) fn store_err(e: crm_server::store::StoreError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
@@ -239,7 +164,7 @@ async fn workspace(store: &dyn AdminStore, key: &str) -> anyhow::Result<Workspac
         .with_context(|| format!("--workspace: no workspace with id or uuid {key:?}"))
 }
 
-async fn issue_token(
+pub(crate) async fn issue_token(
     store: &dyn AdminStore,
     ws: &WorkspaceRecord,
     label: &str,

@@ -2,5 +2,6 @@
 //! OpenAPI documents embedded at build time.
 
 pub mod cli;
+pub mod serve;
 
 include!(concat!(env!("OUT_DIR"), "/specs.rs"));

@@ -122,17 +122,6 @@ pub trait CrmApi {
         body: Lenient<MultiFormatBody<maiascore::CustomerInput>>,
     ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError>;
 
-    /// The store's writer statistics (commits, and the writes they carried), for
-    /// benchmarks and operators.
-    #[endpoint {
-        method = GET,
-        path = "/internal/stats",
-        unpublished = true,
-    }]
-    async fn internal_stats(
-        rqctx: RequestContext<Self::Context>,
-    ) -> Result<HttpResponseOk<Stats>, HttpError>;
-
     /// The hand-written OpenAPI documents, served exactly as they are in `openapi/`.
     #[endpoint {
         method = GET,
@@ -143,14 +132,6 @@ pub trait CrmApi {
         rqctx: RequestContext<Self::Context>,
         path: Path<DocumentPath>,
     ) -> Result<http::Response<Body>, HttpError>;
-}
-
-#[derive(serde::Serialize, JsonSchema)]
-pub struct Stats {
-    /// Transactions committed since the server started.
-    pub commits: u64,
-    /// Writes (creates) those transactions carried.
-    pub writes: u64,
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -3,6 +3,7 @@
 
 pub use crate::context::{ServerContext, Specs};
 use crate::families::{bigchange, introzy, maiascore, salesmap};
+use crate::metrics::{DroppedLines, Metrics};
 use crate::pipeline::create;
 use crate::store::Store;
 use crm_api::body::{JsonBody, MultiFormatBody};
@@ -23,6 +24,9 @@ pub struct ServerConfig {
     pub request_body_max_bytes: usize,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
+    /// Where the process counts the log lines it dropped (see `crm serve`), for
+    /// `/metrics`.
+    pub dropped_log_lines: Option<DroppedLines>,
 }
 
 impl Default for ServerConfig {
@@ -31,6 +35,7 @@ impl Default for ServerConfig {
             bind: "127.0.0.1:8080".parse().expect("valid address"),
             request_body_max_bytes: 1024 * 1024,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
+            dropped_log_lines: None,
         }
     }
 }
@@ -90,13 +95,6 @@ impl CrmApi for CrmServer {
         create::<maiascore::CreateCustomer, _, _>(rqctx, headers, body).await
     }
 
-    async fn internal_stats(
-        rqctx: RequestContext<ServerContext>,
-    ) -> Result<HttpResponseOk<api::Stats>, HttpError> {
-        let (commits, writes) = rqctx.context().store.writer_stats();
-        Ok(HttpResponseOk(api::Stats { commits, writes }))
-    }
-
     async fn openapi_document(
         rqctx: RequestContext<ServerContext>,
         path: Path<DocumentPath>,
@@ -141,6 +139,7 @@ pub fn serve(
     };
     spawn_idempotency_purge(store.clone(), config.idempotency_ttl);
     let context = ServerContext {
+        metrics: Arc::new(Metrics::new(store.clone(), config.dropped_log_lines)),
         store,
         specs,
         idempotency_ttl: config.idempotency_ttl,

@@ -1,5 +1,6 @@
 //! What every handler shares: the store, the embedded documents and settings.
 
+use crate::metrics::Metrics;
 use crate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,4 +14,5 @@ pub struct ServerContext {
     pub specs: Specs,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
+    pub metrics: Arc<Metrics>,
 }

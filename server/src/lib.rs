@@ -11,6 +11,7 @@ pub mod auth;
 pub mod context;
 pub mod domain;
 mod families;
+pub mod metrics;
 pub mod pipeline;
 pub mod request_log;
 pub mod store;

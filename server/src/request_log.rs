@@ -6,7 +6,8 @@
 //! the handler, and is logged like any other. The workspace is noted by
 //! authentication, through a task-local, so no family has to pass it along.
 
-use dropshot::{HttpResponse, HttpResponseError, RequestContext, ServerContext};
+use crate::context::ServerContext;
+use dropshot::{HttpResponse, HttpResponseError, RequestContext};
 use std::cell::Cell;
 use std::future::Future;
 use std::time::Instant;
@@ -21,9 +22,8 @@ pub fn note_workspace(id: i64) {
 }
 
 /// Runs `handler` and logs the request once it has an answer.
-pub async fn logged<C, R, E, F>(rqctx: &RequestContext<C>, handler: F) -> Result<R, E>
+pub async fn logged<R, E, F>(rqctx: &RequestContext<ServerContext>, handler: F) -> Result<R, E>
 where
-    C: ServerContext,
     R: HttpResponse,
     E: HttpResponseError,
     F: Future<Output = Result<R, E>>,
@@ -39,12 +39,17 @@ where
         Ok(r) => r.status_code().as_u16(),
         Err(e) => e.status_code().as_u16(),
     };
+    let latency = started.elapsed();
+    rqctx
+        .context()
+        .metrics
+        .request(&rqctx.endpoint.operation_id, status, latency.as_secs_f64());
     tracing::info!(
         request_id = %rqctx.request_id,
         method = %rqctx.request.method(),
         path = %rqctx.request.uri().path(),
         status,
-        latency_us = started.elapsed().as_micros() as u64,
+        latency_us = latency.as_micros() as u64,
         workspace = workspace.map_or(-1, |w| w),
         "request"
     );

@@ -167,7 +167,7 @@ impl Bench<'_> {
 
     fn noop_baseline(&mut self) -> anyhow::Result<()> {
         let server = server::start_noop(self.dir)?;
-        let target = Arc::new(Target::new(server.addr, "crm_noop", no_fixtures(), false)?);
+        let target = Arc::new(Target::new(server.addr, "crm_noop", no_fixtures(), None)?);
         for &connections in &self.plan.connections.clone() {
             self.measure(&target, Load::Noop, Variant::Main, connections)?;
         }
@@ -184,7 +184,7 @@ impl Bench<'_> {
             let (server, token) = server::start_crm_fresh(&config)?;
             // BigChange's contact, a lead's organization.
             let fixtures = server::create_fixtures(self.crm, &db)?;
-            let target = Arc::new(Target::new(server.addr, &token, fixtures, true)?);
+            let target = Arc::new(Target::new(server.addr, &token, fixtures, server.metrics)?);
             for &connections in &self.plan.connections.clone() {
                 self.measure(&target, load, Variant::Main, connections)?;
             }
@@ -207,7 +207,12 @@ impl Bench<'_> {
         eprintln!("  took {:.1} s", took.as_secs_f64());
         let config = self.config(db, Commit::Group, "info", "crm-preloaded.log");
         let server = server::restart_crm(&config)?;
-        let target = Arc::new(Target::new(server.addr, token, no_fixtures(), true)?);
+        let target = Arc::new(Target::new(
+            server.addr,
+            token,
+            no_fixtures(),
+            server.metrics,
+        )?);
         self.measure(&target, Load::salesmap_people(), Variant::Preloaded, 64)
     }
 
@@ -215,7 +220,12 @@ impl Bench<'_> {
         let db = self.fresh_db("per-request")?;
         let config = self.config(&db, Commit::PerRequest, "info", "crm.log");
         let (server, token) = server::start_crm_fresh(&config)?;
-        let target = Arc::new(Target::new(server.addr, &token, no_fixtures(), true)?);
+        let target = Arc::new(Target::new(
+            server.addr,
+            &token,
+            no_fixtures(),
+            server.metrics,
+        )?);
         self.measure(
             &target,
             Load::salesmap_people(),
@@ -231,7 +241,12 @@ impl Bench<'_> {
             let db = self.fresh_db(&format!("logs-{rust_log}"))?;
             let config = self.config(&db, Commit::Group, rust_log, "crm.log");
             let (server, token) = server::start_crm_fresh(&config)?;
-            let target = Arc::new(Target::new(server.addr, &token, no_fixtures(), true)?);
+            let target = Arc::new(Target::new(
+                server.addr,
+                &token,
+                no_fixtures(),
+                server.metrics,
+            )?);
             self.measure(&target, Load::salesmap_people(), variant, 64)?;
         }
         Ok(())

@@ -65,14 +65,20 @@ impl Idempotency {
     }
 }
 
+/// Where and how long keys are kept, and what to tell when a key is replayed.
+pub struct Guard<'a> {
+    pub store: &'a dyn Store,
+    pub workspace_id: i64,
+    pub ttl: Duration,
+    pub replayed: &'a (dyn Fn() + Send + Sync),
+}
+
 /// Runs `create` under `key`. `create` gets the write to hand to the store with
 /// its record; `render` makes the success body from the record, both inside the
 /// store's transaction (what a retry replays) and for this answer.
 pub async fn guarded<R, T, F, Fut>(
-    store: &dyn Store,
-    workspace_id: i64,
+    guard: Guard<'_>,
     key: Option<Idempotency>,
-    ttl: Duration,
     render: impl Fn(&R) -> T + Send + Sync + 'static,
     create: F,
 ) -> Result<T, Failure>
@@ -85,17 +91,20 @@ where
     let Some(key) = key else {
         return create(None).await.map(|record| render(&record));
     };
-    let not_before = Idempotency::not_before(ttl);
+    let not_before = Idempotency::not_before(guard.ttl);
     // A key already used is answered before any other check, so a retry gets the
     // first answer even where the request would now fail (the e-mail it created
     // is taken, say). The claim inside the create settles races with this read.
-    let recorded = store.idempotency_record(workspace_id, &key.key).await;
+    let recorded = guard
+        .store
+        .idempotency_record(guard.workspace_id, &key.key)
+        .await;
     if let Some(record) = recorded.map_err(DomainError::from)? {
         if record.created_at >= not_before {
             if record.fingerprint != key.fingerprint {
                 return Err(refused());
             }
-            return replay(&record.response);
+            return replay(&guard, &record.response);
         }
     }
     let render = Arc::new(render);
@@ -113,7 +122,7 @@ where
             answer,
         })) => match (same_request, answer) {
             (false, _) => Err(refused()),
-            (true, Some(body)) => replay(&body),
+            (true, Some(body)) => replay(&guard, &body),
             // Only a key claimed by a version that recorded answers separately.
             (true, None) => Err(Failure::invalid(
                 HEADER,
@@ -129,6 +138,7 @@ fn refused() -> Failure {
 }
 
 /// The first request's answer.
-fn replay<T: DeserializeOwned>(body: &str) -> Result<T, Failure> {
+fn replay<T: DeserializeOwned>(guard: &Guard<'_>, body: &str) -> Result<T, Failure> {
+    (guard.replayed)();
     serde_json::from_str(body).map_err(|e| DomainError::Internal(e.into()).into())
 }

@@ -134,7 +134,14 @@ async fn run<Op: Create>(
     let rendered = body.clone();
     let render = move |created: &Op::Created| Op::render(created, &rendered);
     let ttl = ctx.idempotency_ttl;
-    idempotency::guarded(store, who.workspace.id, key, ttl, render, |claim| async {
+    let replayed = || ctx.metrics.replay(facts.operation_id);
+    let guard = idempotency::Guard {
+        store,
+        workspace_id: who.workspace.id,
+        ttl,
+        replayed: &replayed,
+    };
+    idempotency::guarded(guard, key, render, |claim| async {
         let mut errors = FieldErrors::new();
         Op::validate(body.as_ref(), &mut errors);
         limits::check(body.as_ref(), &mut errors);

@@ -144,7 +144,7 @@ pub trait Store: Send + Sync + 'static {
     async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<usize>;
 
     /// (transactions committed, writes they carried) since the store opened.
-    fn writer_stats(&self) -> (u64, u64);
+    fn writer_stats(&self) -> WriterStats;
 }
 
 /// What `crm admin` and the first-run bootstrap use: a workspace's configuration.

@@ -314,3 +314,19 @@ pub struct NewFieldDefinition {
     pub field_type: FieldType,
     pub options: Vec<String>,
 }
+
+/// The most writes a commit batch carries, as the buckets of
+/// [`WriterStats::batch_sizes`].
+pub const BATCH_SIZE_BOUNDS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+/// What the store's writer has done since it opened: how well commits batch.
+#[derive(Clone, Debug, Default)]
+pub struct WriterStats {
+    /// Transactions committed.
+    pub commits: u64,
+    /// Writes (creates) those transactions carried.
+    pub writes: u64,
+    /// (at most this many writes, commits so far): cumulative, by
+    /// [`BATCH_SIZE_BOUNDS`].
+    pub batch_sizes: Vec<(u64, u64)>,
+}

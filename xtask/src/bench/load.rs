@@ -102,8 +102,8 @@ pub struct Target {
     /// What the operations' headers and bodies name: workspace 1 (the one the
     /// server creates on an empty database) and an organization of it.
     fixtures: Fixtures,
-    /// Whether the server answers `GET /internal/stats` (the no-op server does not).
-    has_stats: bool,
+    /// Where the server answers `GET /metrics` (the no-op server does not).
+    metrics: Option<SocketAddr>,
 }
 
 impl Target {
@@ -111,14 +111,14 @@ impl Target {
         addr: SocketAddr,
         token: &str,
         fixtures: Fixtures,
-        has_stats: bool,
+        metrics: Option<SocketAddr>,
     ) -> anyhow::Result<Self> {
         Ok(Target {
             addr,
             host: HeaderValue::from_str(&addr.to_string())?,
             authorization: HeaderValue::from_str(&format!("Bearer {token}"))?,
             fixtures,
-            has_stats,
+            metrics,
         })
     }
 
@@ -136,8 +136,8 @@ impl Target {
     }
 }
 
-/// The server's cumulative writer statistics (`GET /internal/stats`).
-#[derive(Clone, Copy, Debug, Default, serde::Deserialize)]
+/// The server's cumulative writer statistics (from `GET /metrics`).
+#[derive(Clone, Copy, Debug, Default)]
 pub struct WriterStats {
     pub commits: u64,
     pub writes: u64,
@@ -194,7 +194,8 @@ pub async fn run(
         clients.spawn(client(target.clone(), load, from, until));
     }
     let sampler = target
-        .has_stats
+        .metrics
+        .is_some()
         .then(|| tokio::spawn(sample_stats(target.clone(), from, until)));
 
     let mut outcome = Outcome {
@@ -269,16 +270,28 @@ async fn sample_stats(
     Ok((start, end))
 }
 
-/// The server's writer statistics, `GET /internal/stats`.
+/// The server's writer statistics, from `GET /metrics` on its metrics address.
 pub async fn stats(target: &Target) -> anyhow::Result<WriterStats> {
-    let mut conn = connect(target.addr).await?;
+    let addr = target
+        .metrics
+        .context("this server has no metrics address")?;
+    let mut conn = connect(addr).await?;
     let request = Request::builder()
-        .uri("/internal/stats")
-        .header(HOST, &target.host)
+        .uri("/metrics")
+        .header(HOST, addr.to_string())
         .body(Empty::<Bytes>::new())?;
     let (status, body) = exchange(&mut conn, request).await?;
-    anyhow::ensure!(status == StatusCode::OK, "GET /internal/stats: {status}");
-    serde_json::from_slice(&body).context("reading GET /internal/stats")
+    anyhow::ensure!(status == StatusCode::OK, "GET /metrics: {status}");
+    let text = std::str::from_utf8(&body).context("reading GET /metrics")?;
+    let value = |name: &str| -> anyhow::Result<u64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .with_context(|| format!("GET /metrics has no {name}"))
+    };
+    Ok(WriterStats {
+        commits: value("crm_store_commits_total")?,
+        writes: value("crm_store_writes_total")?,
+    })
 }
 
 async fn connect<B>(addr: SocketAddr) -> anyhow::Result<SendRequest<B>>

@@ -19,6 +19,8 @@ const STARTUP: Duration = Duration::from_secs(60);
 pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
+    /// Where `crm serve` answers `/metrics` (`--metrics-bind`).
+    pub metrics: Option<SocketAddr>,
     what: String,
     log: PathBuf,
 }
@@ -48,6 +50,7 @@ impl ServerProcess {
         Ok(ServerProcess {
             child,
             addr,
+            metrics: None,
             what: what.to_owned(),
             log,
         })
@@ -119,9 +122,10 @@ pub struct CrmConfig<'a> {
 /// Starts `crm serve` on a fresh database and returns it with the bearer token it
 /// prints for the default workspace (id 1).
 pub fn start_crm_fresh(config: &CrmConfig) -> anyhow::Result<(ServerProcess, String)> {
-    let (mut command, addr) = crm_command(config)?;
+    let (mut command, addr, metrics) = crm_command(config)?;
     command.stdout(Stdio::piped());
     let mut server = ServerProcess::spawn(command, addr, log_path(config), "crm serve")?;
+    server.metrics = Some(metrics);
     let stdout = server.child.stdout.take().context("crm serve's stdout")?;
     let (tx, rx) = mpsc::channel();
     // Reads to the end (the process's exit) so the server never blocks on stdout.
@@ -143,15 +147,17 @@ pub fn start_crm_fresh(config: &CrmConfig) -> anyhow::Result<(ServerProcess, Str
 
 /// Starts `crm serve` again on a database that already has its workspace and token.
 pub fn restart_crm(config: &CrmConfig) -> anyhow::Result<ServerProcess> {
-    let (mut command, addr) = crm_command(config)?;
+    let (mut command, addr, metrics) = crm_command(config)?;
     command.stdout(Stdio::null());
     let mut server = ServerProcess::spawn(command, addr, log_path(config), "crm serve")?;
+    server.metrics = Some(metrics);
     server.wait_ready()?;
     Ok(server)
 }
 
-fn crm_command(config: &CrmConfig) -> anyhow::Result<(Command, SocketAddr)> {
+fn crm_command(config: &CrmConfig) -> anyhow::Result<(Command, SocketAddr, SocketAddr)> {
     let addr = free_addr()?;
+    let metrics = free_addr()?;
     let mut command = Command::new(config.bin);
     command
         .arg("serve")
@@ -159,12 +165,14 @@ fn crm_command(config: &CrmConfig) -> anyhow::Result<(Command, SocketAddr)> {
         .arg(config.db)
         .arg("--bind")
         .arg(addr.to_string())
+        .arg("--metrics-bind")
+        .arg(metrics.to_string())
         .args(["--durability", "full", "--commit", config.commit.arg()])
         .env("RUST_LOG", config.rust_log)
         .env_remove("CRM_DB")
         .env_remove("CRM_BIND")
         .stdin(Stdio::null());
-    Ok((command, addr))
+    Ok((command, addr, metrics))
 }
 
 fn log_path(config: &CrmConfig) -> PathBuf {

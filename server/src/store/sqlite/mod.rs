@@ -279,7 +279,7 @@ impl Store for SqliteStore {
             .await
     }
 
-    fn writer_stats(&self) -> (u64, u64) {
+    fn writer_stats(&self) -> WriterStats {
         self.writer.stats()
     }
 }

@@ -6,7 +6,7 @@
 //! apart so that the rules that make an acknowledgement true (a reply only after
 //! the batch is durable; nothing of a failed batch acknowledged) live in one place.
 
-use crate::store::{StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult, WriterStats, BATCH_SIZE_BOUNDS};
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -87,6 +87,9 @@ fn internal(message: &str) -> StoreError {
 struct Stats {
     commits: AtomicU64,
     writes: AtomicU64,
+    /// Commits by batch size: index i counts batches of at most
+    /// `BATCH_SIZE_BOUNDS[i]` writes (and more than the bound before).
+    batches: [AtomicU64; BATCH_SIZE_BOUNDS.len()],
 }
 
 /// The handle the store keeps: a queue to the writer thread.
@@ -139,12 +142,22 @@ impl Writer {
             .map_err(|_| internal("the writer thread dropped a write"))?
     }
 
-    /// (transactions committed, writes they carried).
-    pub fn stats(&self) -> (u64, u64) {
-        (
-            self.stats.commits.load(Relaxed),
-            self.stats.writes.load(Relaxed),
-        )
+    /// Transactions committed, the writes they carried, and their sizes.
+    pub fn stats(&self) -> WriterStats {
+        let mut cumulative = 0;
+        let batch_sizes = BATCH_SIZE_BOUNDS
+            .iter()
+            .zip(&self.stats.batches)
+            .map(|(bound, n)| {
+                cumulative += n.load(Relaxed);
+                (*bound, cumulative)
+            })
+            .collect();
+        WriterStats {
+            commits: self.stats.commits.load(Relaxed),
+            writes: self.stats.writes.load(Relaxed),
+            batch_sizes,
+        }
     }
 }
 
@@ -236,6 +249,10 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], stats: &Stats) -> Op
         Ok(()) => {
             stats.commits.fetch_add(1, Relaxed);
             stats.writes.fetch_add(batch.len() as u64, Relaxed);
+            let size = batch.len() as u64;
+            if let Some(i) = BATCH_SIZE_BOUNDS.iter().position(|b| size <= *b) {
+                stats.batches[i].fetch_add(1, Relaxed);
+            }
             None
         }
         Err(why) => {
@@ -251,143 +268,5 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], stats: &Stats) -> Op
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    type Reply = oneshot::Receiver<StoreResult<&'static str>>;
-
-    fn job(
-        f: impl FnOnce(&Connection) -> StoreResult<&'static str> + Send + 'static,
-    ) -> (Box<dyn Job>, Reply) {
-        let (reply, answer) = oneshot::channel();
-        let job = Pending {
-            write: Some(f),
-            result: None,
-            reply,
-        };
-        (Box::new(job), answer)
-    }
-
-    fn insert(sql: &'static str) -> impl FnOnce(&Connection) -> StoreResult<&'static str> {
-        move |conn| {
-            conn.execute_batch(sql)
-                .map_err(|e| StoreError::Internal(e.into()))?;
-            Ok("inserted")
-        }
-    }
-
-    /// A database whose `child` rows reference `parent` with a deferred foreign
-    /// key: a bad row is accepted by its INSERT and refused by COMMIT.
-    fn database(dir: &tempfile::TempDir) -> (Connection, std::path::PathBuf) {
-        let path = dir.path().join("w.db");
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;
-             CREATE TABLE parent (id INTEGER PRIMARY KEY);
-             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER
-                 REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED);",
-        )
-        .unwrap();
-        (conn, path)
-    }
-
-    /// Queues `jobs` first, so that the writer takes them as one batch.
-    fn run_as_one_batch(conn: Connection, jobs: Vec<Box<dyn Job>>) -> Stats {
-        let (tx, rx) = mpsc::channel();
-        for job in jobs {
-            tx.send(job).unwrap_or_else(|_| panic!("queue closed"));
-        }
-        drop(tx);
-        let stats = Stats::default();
-        writer_loop(conn, rx, 256, &stats);
-        stats
-    }
-
-    fn count(path: &std::path::Path) -> i64 {
-        Connection::open(path)
-            .unwrap()
-            .query_row("SELECT count(*) FROM child", [], |r| r.get(0))
-            .unwrap()
-    }
-
-    #[test]
-    fn a_failed_commit_fails_every_write_of_the_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let (conn, path) = database(&dir);
-        let (good, mut good_reply) = job(insert("INSERT INTO child (parent_id) VALUES (NULL)"));
-        let (refused, mut refused_reply) = job(|_| {
-            Err(StoreError::IdempotencyKeyUsed {
-                same_request: true,
-                answer: Some("{}".into()),
-            })
-        });
-        let (bad, mut bad_reply) = job(insert("INSERT INTO child (parent_id) VALUES (42)"));
-        let stats = run_as_one_batch(conn, vec![good, refused, bad]);
-        for reply in [&mut good_reply, &mut refused_reply, &mut bad_reply] {
-            match reply.try_recv().unwrap() {
-                Err(StoreError::Internal(e)) => {
-                    assert!(e.to_string().contains("failed to commit"), "{e}")
-                }
-                other => panic!("a write of a failed batch was answered {other:?}"),
-            }
-        }
-        assert_eq!(stats.commits.load(Relaxed), 0);
-        assert_eq!(count(&path), 0, "nothing of the batch is stored");
-    }
-
-    #[test]
-    fn a_failed_write_or_a_panic_rolls_back_that_write_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let (conn, path) = database(&dir);
-        let (good, mut good_reply) = job(insert("INSERT INTO child (parent_id) VALUES (NULL)"));
-        let (failing, mut failing_reply) = job(|conn| {
-            insert("INSERT INTO child (parent_id) VALUES (NULL)")(conn)?;
-            Err(StoreError::Internal(anyhow::anyhow!("changed its mind")))
-        });
-        let (panicking, mut panicking_reply) = job(|conn| {
-            insert("INSERT INTO child (parent_id) VALUES (NULL)")(conn).unwrap();
-            panic!("rendering failed")
-        });
-        let stats = run_as_one_batch(conn, vec![good, failing, panicking]);
-        assert_eq!(good_reply.try_recv().unwrap().unwrap(), "inserted");
-        assert!(matches!(
-            failing_reply.try_recv().unwrap(),
-            Err(StoreError::Internal(e)) if e.to_string() == "changed its mind"
-        ));
-        assert!(matches!(
-            panicking_reply.try_recv().unwrap(),
-            Err(StoreError::Internal(e)) if e.to_string().contains("panicked")
-        ));
-        assert_eq!(stats.commits.load(Relaxed), 1);
-        assert_eq!(count(&path), 1);
-    }
-
-    #[test]
-    fn when_begin_fails_no_write_runs() {
-        let dir = tempfile::tempdir().unwrap();
-        let (conn, path) = database(&dir);
-        conn.busy_timeout(std::time::Duration::ZERO).unwrap();
-        let holder = Connection::open(&path).unwrap();
-        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let ran = Arc::new(AtomicU64::new(0));
-        let (jobs, mut replies): (Vec<_>, Vec<_>) = (0..3)
-            .map(|_| {
-                let ran = ran.clone();
-                job(move |conn| {
-                    ran.fetch_add(1, Relaxed);
-                    insert("INSERT INTO child (parent_id) VALUES (NULL)")(conn)
-                })
-            })
-            .unzip();
-        run_as_one_batch(conn, jobs);
-        holder.execute_batch("ROLLBACK").unwrap();
-        for reply in &mut replies {
-            assert!(matches!(
-                reply.try_recv().unwrap(),
-                Err(StoreError::Internal(e)) if e.to_string().contains("could not begin")
-            ));
-        }
-        assert_eq!(ran.load(Relaxed), 0);
-        assert_eq!(count(&path), 0);
-    }
-}
+#[path = "writer_tests.rs"]
+mod tests;

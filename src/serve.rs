@@ -1,0 +1,164 @@
+//! `crm serve`: open the store, bootstrap an empty database, serve the API (and,
+//! when asked, `/metrics` on its own address), and shut down gracefully on SIGTERM
+//! or SIGINT: stop accepting, finish in-flight requests, close idle connections,
+//! exit within `--shutdown-grace-secs`.
+
+use crate::cli::{self, CommitArg, DbArg, DurabilityArg};
+use clap::Args;
+use crm_server::auth;
+use crm_server::metrics::DroppedLines;
+use crm_server::store::{AdminStore, SqliteStore};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the process's logging offers the server.
+pub struct Logs {
+    /// Lines dropped because the log's reader stalled (logging never blocks a
+    /// request).
+    pub dropped: DroppedLines,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The address to listen on.
+    #[arg(long, env = "CRM_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// How durable a create is before it is acknowledged.
+    #[arg(long, value_enum, default_value = "full")]
+    pub durability: DurabilityArg,
+    /// How creates are grouped into transactions.
+    #[arg(long, value_enum, default_value = "group")]
+    pub commit: CommitArg,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// How long an Idempotency-Key is remembered, in seconds.
+    #[arg(long, default_value_t = 24 * 60 * 60)]
+    pub idempotency_ttl_secs: u64,
+    /// On SIGTERM or SIGINT, how long in-flight requests may take to finish
+    /// before the process exits anyway, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+    /// Serve Prometheus metrics at `/metrics` on this address (off by default;
+    /// never on the public listener).
+    #[arg(long, env = "CRM_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+}
+
+pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
+    let store = Arc::new(SqliteStore::open_with(
+        &args.db.db,
+        args.durability.into(),
+        args.commit.into(),
+    )?);
+    if store.workspace_count().await.map_err(cli::store_err)? == 0 {
+        let ws = store
+            .create_workspace("default")
+            .await
+            .map_err(cli::store_err)?;
+        let token = cli::issue_token(
+            store.as_ref(),
+            &ws,
+            "default",
+            auth::SCOPES.iter().map(|s| s.to_string()).collect(),
+            None,
+        )
+        .await?;
+        println!(
+            "Created the default workspace (id {}, uuid {}).\n\
+             Its bearer token, shown only this once:\n\n    {}\n\n\
+             Try: curl -s http://{}/v2/people -H 'Authorization: Bearer {}' \
+             -H 'Content-Type: application/json' -d '{{\"name\": \"홍길동\"}}'\n",
+            ws.id.id,
+            ws.id.uuid,
+            token["token"].as_str().unwrap_or_default(),
+            args.bind,
+            token["token"].as_str().unwrap_or_default(),
+        );
+    }
+    let server = crm_server::serve(
+        crm_server::ServerConfig {
+            bind: args.bind,
+            request_body_max_bytes: args.max_body_bytes,
+            idempotency_ttl: Duration::from_secs(args.idempotency_ttl_secs),
+            dropped_log_lines: Some(logs.dropped.clone()),
+        },
+        store.clone(),
+        crate::SPECS,
+    )?;
+    tracing::info!(
+        address = %server.local_addr(),
+        db = %args.db.db.display(),
+        durability = ?args.durability,
+        "crm is listening"
+    );
+    let metrics = match args.metrics_bind {
+        Some(bind) => {
+            let metrics = crm_server::metrics::serve(bind, server.app_private().metrics.clone())?;
+            tracing::info!(address = %metrics.local_addr(), "metrics at /metrics");
+            Some(metrics)
+        }
+        None => None,
+    };
+    spawn_dropped_lines_report(logs.dropped);
+    let signal = tokio::select! {
+        r = server.wait_for_shutdown() => return r.map_err(|e| anyhow::anyhow!("server: {e}")),
+        s = shutdown_signal() => s?,
+    };
+    let grace = Duration::from_secs(args.shutdown_grace_secs);
+    tracing::info!(
+        signal,
+        grace_secs = grace.as_secs(),
+        "shutting down: finishing in-flight requests"
+    );
+    if let Some(metrics) = metrics {
+        // Nothing is in flight there worth waiting for.
+        let _ = metrics.close().await;
+    }
+    match tokio::time::timeout(grace, server.close()).await {
+        Ok(closed) => {
+            closed.map_err(|e| anyhow::anyhow!("shutting down: {e}"))?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Err(_) => anyhow::bail!(
+            "shutting down: requests still in flight after {} s (--shutdown-grace-secs); exiting anyway",
+            grace.as_secs()
+        ),
+    }
+}
+
+/// The first SIGTERM or SIGINT, by name.
+async fn shutdown_signal() -> anyhow::Result<&'static str> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    })
+}
+
+/// Says how many log lines were dropped, once the count has grown: when the log's
+/// reader catches up, this line reaches it.
+fn spawn_dropped_lines_report(dropped: DroppedLines) {
+    tokio::spawn(async move {
+        let mut reported = 0;
+        let mut ticks = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            ticks.tick().await;
+            let now = dropped();
+            if now > reported {
+                tracing::warn!(
+                    dropped = now - reported,
+                    total = now,
+                    "log lines dropped: the log's reader did not keep up"
+                );
+                reported = now;
+            }
+        }
+    });
+}

@@ -366,3 +366,57 @@ async fn metrics_are_served_on_their_own_address_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_request_gets_one_log_line_whoever_answered_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut crm = start(
+        dir.path(),
+        &[],
+        &[("RUST_LOG", "info")],
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{}", crm.port);
+    let cases: [(&str, &str, Option<&str>, u16); 6] = [
+        ("GET", "/no/such/path", None, 404),
+        ("DELETE", "/v2/people", None, 405),
+        ("GET", "/openapi/salesmap.yaml", None, 200),
+        ("GET", "/openapi/nothing.yaml", None, 404),
+        ("POST", "/v2/lead", Some("{\"name\": \"x\"}"), 401),
+        ("POST", "/api/people", Some("{}"), 401),
+    ];
+    for (method, path, body, status) in cases {
+        let mut request = client.request(method.parse().unwrap(), format!("{base}{path}"));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        assert_eq!(
+            request.send().await.unwrap().status(),
+            status,
+            "{method} {path}"
+        );
+    }
+    signal(&crm.child, "TERM");
+    assert_eq!(wait_exit(&mut crm.child, Duration::from_secs(5)).0, Some(0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    for (method, path, _, status) in cases {
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                l.contains(" request ")
+                    && l.contains(&format!("method={method} "))
+                    && l.contains(&format!("path={path} "))
+            })
+            .collect();
+        assert_eq!(lines.len(), 1, "{method} {path}: {lines:?}\n{text}");
+        assert!(
+            lines[0].contains(&format!("status={status} ")),
+            "{}",
+            lines[0]
+        );
+    }
+}

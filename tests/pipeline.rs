@@ -57,3 +57,36 @@ async fn authentication_comes_before_the_body_in_every_operation() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_wrong_method_is_answered_in_the_family_envelope() {
+    let server = TestServer::start().await;
+    let client = reqwest::Client::new();
+    for op in &OPERATIONS {
+        for method in ["GET", "PUT", "PATCH", "DELETE"] {
+            let answer = client
+                .request(
+                    method.parse().unwrap(),
+                    format!("{}{}", server.url, op.path),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 405, "{method} {}", op.path);
+            let media = answer.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(answer.headers()["allow"], "POST");
+            let body: serde_json::Value = answer.json().await.unwrap();
+            let expected = format!("method {method} is not allowed on {}; use POST", op.path);
+            assert_eq!(op.error_message(405, &body).unwrap(), expected, "{body}");
+            if op.path == "/v1/contacts/persons" {
+                assert_eq!(media, "application/problem+json");
+                assert_eq!(body["title"], "Method Not Allowed");
+            } else {
+                assert_eq!(media, "application/json");
+            }
+        }
+    }
+}

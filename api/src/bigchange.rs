@@ -137,9 +137,12 @@ impl ProblemDetails {
             401 => ("15.5.2", "Unauthorized"),
             403 => ("15.5.4", "Forbidden"),
             404 => ("15.5.5", "Not Found"),
+            405 => ("15.5.6", "Method Not Allowed"),
+            408 => ("15.5.9", "Request Timeout"),
             413 => ("15.5.14", "Content Too Large"),
             415 => ("15.5.16", "Unsupported Media Type"),
             422 => ("15.5.21", "One or more validation errors occurred."),
+            503 => ("15.6.4", "Service Unavailable"),
             _ => ("15.6.1", "Internal Server Error"),
         };
         ProblemDetails {

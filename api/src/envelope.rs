@@ -9,7 +9,7 @@ use dropshot::{ErrorStatusCode, HttpError};
 use std::collections::BTreeMap;
 
 /// A family's error body, built from a status and a caller-facing message.
-pub trait ErrorEnvelope: Sized + Send + 'static {
+pub trait ErrorEnvelope: serde::Serialize + Sized + Send + 'static {
     /// Invalid input.
     const INVALID: ErrorStatusCode = ErrorStatusCode::BAD_REQUEST;
     /// An id in the request names no record of the workspace.

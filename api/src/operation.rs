@@ -26,8 +26,8 @@ pub trait Operation: Send + Sync + 'static {
 
 /// How an operation's result becomes the endpoint's response.
 pub trait Answer<O, E> {
-    type Response: HttpResponse + Send + 'static;
-    type Error: HttpResponseError + Send + 'static;
+    type Response: HttpResponse + Send + Sync + 'static;
+    type Error: HttpResponseError + Send + Sync + 'static;
     fn answer(result: Result<O, E>) -> Result<Self::Response, Self::Error>;
 }
 
@@ -37,7 +37,7 @@ pub enum Created201 {}
 impl<O, E> Answer<O, E> for Created201
 where
     O: Serialize + JsonSchema + Send + Sync + 'static,
-    E: HttpResponseError + Send + 'static,
+    E: HttpResponseError + Send + Sync + 'static,
 {
     type Response = HttpResponseCreated<O>;
     type Error = E;
@@ -52,7 +52,7 @@ pub enum Ok200 {}
 impl<O, E> Answer<O, E> for Ok200
 where
     O: Serialize + JsonSchema + Send + Sync + 'static,
-    E: HttpResponseError + Send + 'static,
+    E: HttpResponseError + Send + Sync + 'static,
 {
     type Response = HttpResponseOk<O>;
     type Error = E;

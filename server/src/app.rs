@@ -4,16 +4,21 @@
 pub use crate::context::{ServerContext, Specs};
 use crate::families::{bigchange, introzy, maiascore, salesmap};
 use crate::metrics::{DroppedLines, Metrics};
-use crate::pipeline::create;
+use crate::pipeline::{create, method_not_allowed, Create};
 use crate::store::Store;
+use anyhow::Context as _;
 use crm_api::body::{JsonBody, MultiFormatBody};
 use crm_api::extract::{Lenient, LenientShared};
 use crm_api::headers::IdempotencyKeyHeader;
+use crm_api::operation::Operation;
 use crm_api::{self as api, CrmApi, DocumentPath};
+use dropshot::{ApiDescription, ApiEndpoint, ApiEndpointVersions};
 use dropshot::{
-    Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, Header, HttpError,
-    HttpResponseCreated, HttpResponseOk, HttpServer, Path, RequestContext, ServerBuilder,
+    Body, ConfigDropshot, Header, HttpError, HttpResponseCreated, HttpResponseOk, HttpServer, Path,
+    RequestContext, ServerBuilder,
 };
+use http::Method;
+use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,15 +128,16 @@ pub fn serve(
     store: Arc<dyn Store>,
     specs: Specs,
 ) -> anyhow::Result<HttpServer<ServerContext>> {
-    let api = api::crm_api_mod::api_description::<CrmServer>()
+    let mut api = api::crm_api_mod::api_description::<CrmServer>()
         .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
-    // Dropshot's own request logs are slog lines; we keep them to warnings so its
-    // async terminal drain cannot drop lines under load.
-    let log = ConfigLogging::StderrTerminal {
-        level: ConfigLoggingLevel::Warn,
-    }
-    .to_logger("crm")
-    .map_err(|e| anyhow::anyhow!("creating the server logger: {e}"))?;
+    let document = crm_api::contract::dropshot_document()?;
+    let paths = &document["paths"];
+    refuse_other_methods::<salesmap::CreatePeople>(&mut api, paths)?;
+    refuse_other_methods::<salesmap::CreateLead>(&mut api, paths)?;
+    refuse_other_methods::<introzy::CreatePerson>(&mut api, paths)?;
+    refuse_other_methods::<bigchange::CreatePerson>(&mut api, paths)?;
+    refuse_other_methods::<maiascore::CreateCustomer>(&mut api, paths)?;
+    let log = crate::router_log::logger();
     let dropshot_config = ConfigDropshot {
         bind_address: config.bind,
         default_request_body_max_bytes: config.request_body_max_bytes,
@@ -148,6 +154,58 @@ pub fn serve(
         .config(dropshot_config)
         .start()
         .map_err(|e| anyhow::anyhow!("starting the server on {}: {e}", config.bind))
+}
+
+/// Registers, unpublished, every method that `Op`'s path does not take, so a wrong
+/// method is answered (and logged) in the family's envelope, not the router's.
+fn refuse_other_methods<Op: Create>(
+    api: &mut ApiDescription<ServerContext>,
+    paths: &Value,
+) -> anyhow::Result<()> {
+    let id = <Op::Api as Operation>::FACTS.operation_id;
+    let (path, item) = paths
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find(|(_, item)| {
+            item.as_object()
+                .is_some_and(|ops| ops.values().any(|op| op["operationId"] == id))
+        })
+        .with_context(|| format!("{id} is not in the emitted document"))?;
+    let taken: Vec<String> = item
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(method, _)| method.to_ascii_uppercase())
+        .collect();
+    anyhow::ensure!(
+        taken.iter().any(|m| *m == Op::METHOD.as_str()),
+        "{id} is not a {} in the emitted document",
+        Op::METHOD
+    );
+    for method in [
+        Method::GET,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::POST,
+    ] {
+        if taken.iter().any(|m| *m == method.as_str()) {
+            continue;
+        }
+        let endpoint = ApiEndpoint::new(
+            format!("{id}_refuse_{method}"),
+            method_not_allowed::<Op>,
+            method,
+            "application/json",
+            path,
+            ApiEndpointVersions::All,
+        )
+        .visible(false);
+        api.register(endpoint)
+            .map_err(|e| anyhow::anyhow!("refusing other methods on {path}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Forgets expired idempotency keys now and then. Lookups ignore expired keys

@@ -14,6 +14,7 @@ mod families;
 pub mod metrics;
 pub mod pipeline;
 pub mod request_log;
+mod router_log;
 pub mod store;
 
 pub use app::{serve, ServerConfig};

@@ -7,10 +7,7 @@
 //! stalled.
 
 use crate::store::Store;
-use dropshot::{
-    Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HttpError, HttpServer, RequestContext,
-    ServerBuilder,
-};
+use dropshot::{Body, ConfigDropshot, HttpError, HttpServer, RequestContext, ServerBuilder};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, NoLabelSet};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
@@ -55,7 +52,7 @@ impl Metrics {
         let replays = Family::<OperationLabels, Counter>::default();
         registry.register(
             "http_requests",
-            "Requests answered, by operation (unmatched: the router's own) and status",
+            "Requests answered by the API's handlers, by operation and status",
             requests.clone(),
         );
         registry.register(
@@ -188,11 +185,8 @@ pub fn serve(bind: SocketAddr, metrics: Arc<Metrics>) -> anyhow::Result<HttpServ
     let mut api = dropshot::ApiDescription::new();
     api.register(get_metrics)
         .map_err(|e| anyhow::anyhow!("registering /metrics: {e}"))?;
-    let log = ConfigLogging::StderrTerminal {
-        level: ConfigLoggingLevel::Warn,
-    }
-    .to_logger("crm-metrics")
-    .map_err(|e| anyhow::anyhow!("creating the metrics logger: {e}"))?;
+    // Scrapes are not requests to the API: they are not logged.
+    let log = slog::Logger::root(slog::Discard, slog::o!());
     let config = ConfigDropshot {
         bind_address: bind,
         ..Default::default()

@@ -9,11 +9,33 @@
 use crate::context::ServerContext;
 use dropshot::{HttpResponse, HttpResponseError, RequestContext};
 use std::cell::Cell;
+use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Mutex;
 use std::time::Instant;
 
 tokio::task_local! {
     static WORKSPACE: Cell<Option<i64>>;
+}
+
+/// Requests a handler has logged whose completion dropshot has not yet reported:
+/// dropshot's record of them is then not logged again ([`crate::router_log`]).
+static LOGGED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+fn note_logged(request_id: &str) {
+    if let Ok(mut set) = LOGGED.lock() {
+        set.get_or_insert_with(HashSet::new)
+            .insert(request_id.to_owned());
+    }
+}
+
+/// Whether a handler logged this request (and forgets it: asked once, at its end).
+pub fn was_logged(request_id: &str) -> bool {
+    LOGGED
+        .lock()
+        .ok()
+        .and_then(|mut set| set.as_mut().map(|s| s.remove(request_id)))
+        .unwrap_or(false)
 }
 
 /// Records the request's workspace for its log line (called by authentication).
@@ -53,5 +75,6 @@ where
         workspace = workspace.map_or(-1, |w| w),
         "request"
     );
+    note_logged(&rqctx.request_id);
     result
 }

@@ -21,7 +21,7 @@ use crm_api::envelope::ErrorEnvelope;
 use crm_api::extract::{Lenient, LenientShared};
 use crm_api::headers::CreateHeaders;
 use crm_api::operation::{Answer, Extracted, Operation};
-use dropshot::{HttpError, RequestContext};
+use dropshot::{ErrorStatusCode, HttpError, RequestContext};
 pub use failure::{Failure, FieldErrors};
 use http::HeaderMap;
 use idempotency::Idempotency;
@@ -54,6 +54,8 @@ pub trait Create: Send + Sync + 'static {
     type Api: Operation;
     /// What the domain made, to render the answer from.
     type Created: Send + 'static;
+    /// The operation's method (every create is a `POST`).
+    const METHOD: http::Method = http::Method::POST;
 
     /// The operation's headers could not be read (`raw` is the request's).
     fn header_failure(_raw: &HeaderMap, e: HttpError) -> Failure {
@@ -109,6 +111,38 @@ where
             failure::envelope::<ApiError<Op>>(f).at(path)
         });
         AnswerOf::<Op>::answer(result)
+    })
+    .await
+}
+
+/// Answers a method the operation's path does not take, in the family's envelope
+/// (dropshot's router would answer in its own shape). Registered, unpublished, for
+/// every other method on every create's path.
+pub async fn method_not_allowed<Op: Create>(
+    rqctx: RequestContext<ServerContext>,
+) -> Result<http::Response<dropshot::Body>, HttpError> {
+    logged(&rqctx, async {
+        let path = rqctx.request.uri().path();
+        let message = format!(
+            "method {} is not allowed on {path}; use {}",
+            rqctx.request.method(),
+            Op::METHOD
+        );
+        let refusal = Failure::Refused(ErrorStatusCode::METHOD_NOT_ALLOWED, message);
+        let error = failure::envelope::<ApiError<Op>>(refusal).at(path);
+        // Built here rather than returned as the error type: a 405 names what is
+        // allowed (`Allow`), which an error type cannot carry.
+        let body =
+            serde_json::to_vec(&error).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+        http::Response::builder()
+            .status(http::StatusCode::METHOD_NOT_ALLOWED)
+            .header(
+                http::header::CONTENT_TYPE,
+                <Op::Api as Operation>::FACTS.error_media_type,
+            )
+            .header(http::header::ALLOW, Op::METHOD.as_str())
+            .body(dropshot::Body::from(body))
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))
     })
     .await
 }

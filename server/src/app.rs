@@ -2,7 +2,6 @@
 //! operation runs it) and starting the HTTP server.
 
 pub use crate::context::{ServerContext, Specs};
-use crate::families::{bigchange, introzy, maiascore, salesmap};
 use crate::metrics::{DroppedLines, Metrics};
 use crate::pipeline::{create, method_not_allowed, Create};
 use crate::store::Store;
@@ -10,7 +9,6 @@ use anyhow::Context as _;
 use crm_api::body::{JsonBody, MultiFormatBody};
 use crm_api::extract::{Lenient, LenientShared};
 use crm_api::headers::IdempotencyKeyHeader;
-use crm_api::operation::Operation;
 use crm_api::{self as api, CrmApi, DocumentPath};
 use dropshot::{ApiDescription, ApiEndpoint, ApiEndpointVersions};
 use dropshot::{
@@ -60,7 +58,7 @@ impl CrmApi for CrmServer {
         HttpResponseCreated<api::salesmap::CreatePeopleResponse>,
         api::salesmap::SalesmapError,
     > {
-        create::<salesmap::CreatePeople, _, _>(rqctx, headers, body).await
+        create::<api::salesmap::CreatePeople, _, _>(rqctx, headers, body).await
     }
 
     async fn salesmap_create_lead(
@@ -69,7 +67,7 @@ impl CrmApi for CrmServer {
         body: Lenient<JsonBody<api::salesmap::CreateLeadRequest>>,
     ) -> Result<HttpResponseCreated<api::salesmap::CreateLeadResponse>, api::salesmap::SalesmapError>
     {
-        create::<salesmap::CreateLead, _, _>(rqctx, headers, body).await
+        create::<api::salesmap::CreateLead, _, _>(rqctx, headers, body).await
     }
 
     async fn introzy_create_person(
@@ -78,7 +76,7 @@ impl CrmApi for CrmServer {
         body: Lenient<JsonBody<api::introzy::CreatePersonRequest>>,
     ) -> Result<HttpResponseCreated<api::introzy::CreatePersonResponse>, api::introzy::IntrozyError>
     {
-        create::<introzy::CreatePerson, _, _>(rqctx, headers, body).await
+        create::<api::introzy::CreatePerson, _, _>(rqctx, headers, body).await
     }
 
     async fn bigchange_create_person(
@@ -89,7 +87,7 @@ impl CrmApi for CrmServer {
         api::bigchange::ProblemOr<HttpResponseCreated<api::bigchange::CreatedRecord>>,
         api::bigchange::Problem,
     > {
-        create::<bigchange::CreatePerson, _, _>(rqctx, headers, body).await
+        create::<api::bigchange::CreatePerson, _, _>(rqctx, headers, body).await
     }
 
     async fn maiascore_create_customer(
@@ -97,7 +95,7 @@ impl CrmApi for CrmServer {
         headers: Key,
         body: Lenient<MultiFormatBody<api::maiascore::CustomerInput>>,
     ) -> Result<HttpResponseOk<api::maiascore::Customer>, api::maiascore::MaiaError> {
-        create::<maiascore::CreateCustomer, _, _>(rqctx, headers, body).await
+        create::<api::maiascore::CreateCustomer, _, _>(rqctx, headers, body).await
     }
 
     async fn openapi_document(
@@ -132,11 +130,11 @@ pub fn serve(
         .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
     let document = crm_api::contract::dropshot_document()?;
     let paths = &document["paths"];
-    refuse_other_methods::<salesmap::CreatePeople>(&mut api, paths)?;
-    refuse_other_methods::<salesmap::CreateLead>(&mut api, paths)?;
-    refuse_other_methods::<introzy::CreatePerson>(&mut api, paths)?;
-    refuse_other_methods::<bigchange::CreatePerson>(&mut api, paths)?;
-    refuse_other_methods::<maiascore::CreateCustomer>(&mut api, paths)?;
+    refuse_other_methods::<api::salesmap::CreatePeople>(&mut api, paths)?;
+    refuse_other_methods::<api::salesmap::CreateLead>(&mut api, paths)?;
+    refuse_other_methods::<api::introzy::CreatePerson>(&mut api, paths)?;
+    refuse_other_methods::<api::bigchange::CreatePerson>(&mut api, paths)?;
+    refuse_other_methods::<api::maiascore::CreateCustomer>(&mut api, paths)?;
     let log = crate::router_log::logger();
     let dropshot_config = ConfigDropshot {
         bind_address: config.bind,
@@ -162,7 +160,7 @@ fn refuse_other_methods<Op: Create>(
     api: &mut ApiDescription<ServerContext>,
     paths: &Value,
 ) -> anyhow::Result<()> {
-    let id = <Op::Api as Operation>::FACTS.operation_id;
+    let id = Op::FACTS.operation_id;
     let (path, item) = paths
         .as_object()
         .into_iter()

@@ -7,7 +7,7 @@ use crate::auth::Principal;
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
 use crate::domain::people::{self, CreatePerson as DomainPerson, CreatedPerson, OrganizationInput};
 use crate::domain::{validate, DomainError};
-use crate::pipeline::{record, Call, Create, Failure, FieldErrors};
+use crate::pipeline::{record, CallOf, Create, Failure, FieldErrors};
 use crate::store::{NewPerson, RecordKey};
 use crm_api::bigchange::*;
 use crm_api::envelope::public_message;
@@ -33,10 +33,7 @@ fn custom_field_inputs(fields: &Option<Vec<CustomFieldValueModel>>) -> Vec<Field
         .collect()
 }
 
-pub enum CreatePerson {}
-
 impl Create for CreatePerson {
-    type Api = crm_api::bigchange::CreatePerson;
     type Created = CreatedPerson;
 
     /// Dropshot's words for an unreadable header do not name it; ours do.
@@ -73,9 +70,7 @@ impl Create for CreatePerson {
         record(errors, validate::non_empty("email", &body.email));
     }
 
-    async fn create(
-        call: Call<'_, CreatePersonModel, CreatedPerson>,
-    ) -> Result<CreatedPerson, DomainError> {
+    async fn create(call: CallOf<'_, Self>) -> Result<CreatedPerson, DomainError> {
         let body = call.body.clone();
         let request = DomainPerson {
             person: NewPerson {

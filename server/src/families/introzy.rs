@@ -4,7 +4,7 @@
 use crate::domain::fields::{FieldInput, FieldLocator, FieldValue};
 use crate::domain::people::{self, CreatePerson as DomainPerson, CreatedPerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
-use crate::pipeline::{record, Call, Create, FieldErrors};
+use crate::pipeline::{record, CallOf, Create, FieldErrors};
 use crate::store::{NewPerson, OrganizationDetails, RecordKey};
 use crm_api::introzy::*;
 use serde_json::{Map, Value};
@@ -41,10 +41,7 @@ fn company(details: &OrganizationDetails) -> Company {
     }
 }
 
-pub enum CreatePerson {}
-
 impl Create for CreatePerson {
-    type Api = crm_api::introzy::CreatePerson;
     type Created = CreatedPerson;
 
     /// A blank first name; an empty one breaks the declared `minLength`.
@@ -54,9 +51,7 @@ impl Create for CreatePerson {
         }
     }
 
-    async fn create(
-        call: Call<'_, CreatePersonRequest, CreatedPerson>,
-    ) -> Result<CreatedPerson, DomainError> {
+    async fn create(call: CallOf<'_, Self>) -> Result<CreatedPerson, DomainError> {
         let body = call.body;
         // companyId wins; companyName is used only without it.
         let organization = match optional_id(body.company_id.clone()) {

@@ -2,19 +2,14 @@
 //! (`MultiFormatBody` reads all three into one type); success is 200.
 
 use crate::domain::{customers, DomainError};
-use crate::pipeline::{Call, Create};
+use crate::pipeline::{CallOf, Create};
 use crate::store::{CustomerRecord, NewCustomer};
 use crm_api::maiascore::*;
 
-pub enum CreateCustomer {}
-
 impl Create for CreateCustomer {
-    type Api = crm_api::maiascore::CreateCustomer;
     type Created = CustomerRecord;
 
-    async fn create(
-        call: Call<'_, CustomerInput, CustomerRecord>,
-    ) -> Result<CustomerRecord, DomainError> {
+    async fn create(call: CallOf<'_, Self>) -> Result<CustomerRecord, DomainError> {
         let body = call.body.clone();
         let input = NewCustomer {
             vendor_uuid: body.uuid,

@@ -4,7 +4,7 @@ use crate::domain::fields::{FieldInput, FieldLocator, FieldValue as DomainValue}
 use crate::domain::leads::{self, CreateLead as DomainLead};
 use crate::domain::people::{self, CreatePerson, CreatedPerson, OrganizationInput};
 use crate::domain::{optional_id, validate, DomainError};
-use crate::pipeline::{record, Call, Create, FieldErrors};
+use crate::pipeline::{record, CallOf, Create, FieldErrors};
 use crate::store::{LeadRecord, NewPerson, RecordKey};
 use crm_api::salesmap::*;
 
@@ -43,19 +43,14 @@ fn field_inputs(list: &Option<Vec<FieldValue>>) -> Result<Vec<FieldInput>, Domai
     Ok(inputs)
 }
 
-pub enum CreatePeople {}
-
 impl Create for CreatePeople {
-    type Api = crm_api::salesmap::CreatePeople;
     type Created = CreatedPerson;
 
     fn validate(body: &CreatePeopleRequest, errors: &mut FieldErrors) {
         record(errors, validate::non_empty("name", &body.name));
     }
 
-    async fn create(
-        call: Call<'_, CreatePeopleRequest, CreatedPerson>,
-    ) -> Result<CreatedPerson, DomainError> {
+    async fn create(call: CallOf<'_, Self>) -> Result<CreatedPerson, DomainError> {
         let body = call.body;
         let organization =
             optional_id(body.organization_id.clone()).map(|uuid| OrganizationInput::Existing {
@@ -88,15 +83,10 @@ impl Create for CreatePeople {
     }
 }
 
-pub enum CreateLead {}
-
 impl Create for CreateLead {
-    type Api = crm_api::salesmap::CreateLead;
     type Created = LeadRecord;
 
-    async fn create(
-        call: Call<'_, CreateLeadRequest, LeadRecord>,
-    ) -> Result<LeadRecord, DomainError> {
+    async fn create(call: CallOf<'_, Self>) -> Result<LeadRecord, DomainError> {
         let body = call.body;
         let request = DomainLead {
             name: body.name.clone(),

@@ -29,14 +29,17 @@ use std::future::Future;
 use std::sync::Arc;
 
 /// The wire body, headers and success body of an operation.
-pub type Body<Op> = <<Op as Create>::Api as Operation>::Body;
-pub type Headers<Op> = <<Op as Create>::Api as Operation>::Headers;
-pub type Output<Op> = <<Op as Create>::Api as Operation>::Output;
-type ApiError<Op> = <<Op as Create>::Api as Operation>::Error;
-type AnswerOf<Op> = <<Op as Create>::Api as Operation>::Answer;
+pub type Body<Op> = <Op as Operation>::Body;
+pub type Headers<Op> = <Op as Operation>::Headers;
+pub type Output<Op> = <Op as Operation>::Output;
+type ApiError<Op> = <Op as Operation>::Error;
+type AnswerOf<Op> = <Op as Operation>::Answer;
 /// The endpoint's response and error types, as the `CrmApi` trait declares them.
 pub type Response<Op> = <AnswerOf<Op> as Answer<Output<Op>, ApiError<Op>>>::Response;
 pub type WireError<Op> = <AnswerOf<Op> as Answer<Output<Op>, ApiError<Op>>>::Error;
+
+/// The [`Call`] of an operation.
+pub type CallOf<'a, Op> = Call<'a, Body<Op>, <Op as Create>::Created>;
 
 /// One create, as the family's [`Create::create`] sees it.
 pub struct Call<'a, B, C> {
@@ -48,10 +51,9 @@ pub struct Call<'a, B, C> {
     pub claim: Option<IdempotentWrite<C>>,
 }
 
-/// What a family supplies for one create operation.
-pub trait Create: Send + Sync + 'static {
-    /// The operation's wire side, from `crm-api`.
-    type Api: Operation;
+/// What a family supplies for one create operation: implemented on the
+/// operation's wire side (its `crm-api` type), which says the rest.
+pub trait Create: Operation {
     /// What the domain made, to render the answer from.
     type Created: Send + 'static;
     /// The operation's method (every create is a `POST`).
@@ -73,7 +75,7 @@ pub trait Create: Send + Sync + 'static {
 
     /// Wire → domain → store.
     fn create(
-        call: Call<'_, Body<Self>, Self::Created>,
+        call: CallOf<'_, Self>,
     ) -> impl Future<Output = Result<Self::Created, DomainError>> + Send;
 
     /// Domain → wire: the success body. A pure function of its inputs: it renders
@@ -136,10 +138,7 @@ pub async fn method_not_allowed<Op: Create>(
             serde_json::to_vec(&error).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
         http::Response::builder()
             .status(http::StatusCode::METHOD_NOT_ALLOWED)
-            .header(
-                http::header::CONTENT_TYPE,
-                <Op::Api as Operation>::FACTS.error_media_type,
-            )
+            .header(http::header::CONTENT_TYPE, Op::FACTS.error_media_type)
             .header(http::header::ALLOW, Op::METHOD.as_str())
             .body(dropshot::Body::from(body))
             .map_err(|e| HttpError::for_internal_error(e.to_string()))
@@ -154,7 +153,7 @@ async fn run<Op: Create>(
 ) -> Result<Output<Op>, Failure> {
     let ctx = rqctx.context();
     let store = ctx.store.as_ref();
-    let facts = <Op::Api as Operation>::FACTS;
+    let facts = Op::FACTS;
     let raw = rqctx.request.headers();
     // Who is asking comes first: an anonymous caller learns nothing of validation.
     let who = auth::authenticate(store, raw, facts.required_scopes)

@@ -63,7 +63,7 @@ async fn a_wrong_method_is_answered_in_the_family_envelope() {
     let server = TestServer::start().await;
     let client = reqwest::Client::new();
     for op in &OPERATIONS {
-        for method in ["GET", "PUT", "PATCH", "DELETE"] {
+        for method in ["GET", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE"] {
             let answer = client
                 .request(
                     method.parse().unwrap(),

@@ -181,13 +181,19 @@ fn refuse_other_methods<Op: Create>(
         "{id} is not a {} in the emitted document",
         Op::METHOD
     );
-    for method in [
+    // Every method dropshot would otherwise answer itself: its 405 lists, in `Allow`,
+    // the refusals registered here as if they were allowed.
+    let methods = [
         Method::GET,
+        Method::HEAD,
+        Method::OPTIONS,
         Method::PUT,
         Method::PATCH,
         Method::DELETE,
         Method::POST,
-    ] {
+        Method::TRACE,
+    ];
+    for method in methods {
         if taken.iter().any(|m| *m == method.as_str()) {
             continue;
         }

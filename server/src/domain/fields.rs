@@ -3,7 +3,7 @@
 //! `customFields` (by definition id) all resolve here against the workspace's
 //! definitions.
 
-use super::DomainError;
+use super::{validate, DomainError};
 use crate::store::{Builtin, CustomValues, FieldDefinition, FieldType};
 use serde_json::Value;
 
@@ -145,7 +145,13 @@ pub fn resolve(
         let value = check_value(def, &input)?;
         let Some(value) = value else { continue };
         match def.builtin {
-            Some(Builtin::Email) => out.email = value.as_str().map(str::to_owned),
+            Some(Builtin::Email) => {
+                let email = value.as_str().unwrap_or_default();
+                // The duplicate rule reads this field: it is an address like every
+                // family's `email`, or it is refused.
+                validate::email(&input.path, email)?;
+                out.email = Some(email.to_owned());
+            }
             Some(Builtin::Phone) => out.phone = value.as_str().map(str::to_owned),
             Some(Builtin::Position) => out.position = value.as_str().map(str::to_owned),
             None => out.custom.push((def.id.id, value)),

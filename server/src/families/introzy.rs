@@ -100,7 +100,7 @@ impl Create for CreatePerson {
             success: true,
             data: Person {
                 id: record.id.uuid.clone(),
-                email: body.email.clone(),
+                email: body.email.trim().to_owned(),
                 first_name: body.first_name.clone(),
                 last_name: body.last_name.clone(),
                 phone_number: body.phone_number.clone(),

@@ -5,13 +5,14 @@
 // one address are each family's duplicate, invisible characters and display names
 // are refused naming the field, and the stored e-mail is the one given, trimmed.
 // Company names (Introzy's `companyName`, `crm admin organization`) follow the same
-// rule.
+// rule; an old database's keys are recomputed at start (migration 0005).
 
 mod common;
 
 use common::{Tenant, TestServer};
 use crm_testkit::{Family, Fixtures, Operation, OPERATIONS};
 use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
 
 /// `op`'s valid body with `email` as its e-mail, for the operations that take one.
 fn with_email(op: &Operation, suffix: &str, fx: &Fixtures, email: &str) -> Option<Value> {
@@ -301,5 +302,160 @@ async fn company_names_compare_by_the_canonical_form() {
         "{err:#}"
     );
     assert_eq!(server.count("organizations"), 3);
+    server.stop().await;
+}
+
+/// Log lines, as a test reads them.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A row as the binary before migration 0005 wrote it: its key trimmed and
+/// lower-cased. Returns (id, uuid).
+fn old_row(conn: &rusqlite::Connection, table: &str, ws: i64, value: &str) -> (i64, String) {
+    let uuid = uuid::Uuid::now_v7().to_string();
+    let (column, key) = match table {
+        "people" => ("email", "email_norm"),
+        _ => ("name", "name_norm"),
+    };
+    let name = if table == "people" { "name, " } else { "" };
+    let name_value = if table == "people" { "'Old', " } else { "" };
+    conn.execute(
+        &format!(
+            "INSERT INTO {table} (uuid, workspace_id, {name}{column}, {key}, created_at, updated_at)
+             VALUES (?1, ?2, {name_value}?3, ?4, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')"
+        ),
+        rusqlite::params![uuid, ws, value, value.trim().to_lowercase()],
+    )
+    .unwrap();
+    (conn.last_insert_rowid(), uuid)
+}
+
+#[tokio::test]
+async fn an_old_database_gets_canonical_keys_and_keeps_rows_that_now_collide() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    // What the binary before this rule stored, side by side.
+    let (a, b, c, d, e, f, org_a, org_b);
+    {
+        let conn = rusqlite::Connection::open(&server.db_path).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        let ws = t.workspace_id;
+        a = old_row(&conn, "people", ws, "norm@example.com");
+        b = old_row(&conn, "people", ws, "\u{200b}norm@example.com");
+        c = old_row(&conn, "people", ws, "Café@example.com");
+        d = old_row(&conn, "people", ws, "cafe\u{301}@example.com");
+        e = old_row(&conn, "people", ws, "x@bücher.de");
+        f = old_row(&conn, "people", ws, "Not An Email At All");
+        org_a = old_row(&conn, "organizations", ws, "OrgA");
+        org_b = old_row(&conn, "organizations", ws, "OrgA\u{200b}");
+        conn.pragma_update(None, "user_version", 4).unwrap();
+    }
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let server = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        server.restart().await
+    };
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+
+    let version: i64 = server
+        .db()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 5);
+    let key = |table: &str, id: i64| -> Option<String> {
+        let column = if table == "people" {
+            "email_norm"
+        } else {
+            "name_norm"
+        };
+        server
+            .db()
+            .query_row(
+                &format!("SELECT {column} FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    // Every row kept; the older of two that now collide holds the key, the newer
+    // is set aside (a key no request can produce).
+    assert_eq!(
+        (server.count("people"), server.count("organizations")),
+        (6, 2)
+    );
+    assert_eq!(key("people", a.0).as_deref(), Some("norm@example.com"));
+    assert_eq!(
+        key("people", b.0),
+        Some(format!("norm@example.com\u{200b}{}", b.0))
+    );
+    assert_eq!(key("people", c.0).as_deref(), Some("café@example.com"));
+    assert_eq!(
+        key("people", d.0),
+        Some(format!("café@example.com\u{200b}{}", d.0))
+    );
+    assert_eq!(key("people", e.0).as_deref(), Some("x@xn--bcher-kva.de"));
+    assert_eq!(key("people", f.0).as_deref(), Some("not an email at all"));
+    assert_eq!(key("organizations", org_a.0).as_deref(), Some("orga"));
+    assert_eq!(
+        key("organizations", org_b.0),
+        Some(format!("orga\u{200b}{}", org_b.0))
+    );
+    // The log names both rows of each collision.
+    let warnings: Vec<&str> = log.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(warnings.len(), 3, "{log}");
+    for (kept, set_aside) in [(&a, &b), (&c, &d), (&org_a, &org_b)] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(&format!("kept_uuid={}", kept.1))
+                    && w.contains(&format!("set_aside_uuid={}", set_aside.1))
+                    && w.contains("both are kept")),
+            "no warning names {} and {}: {log}",
+            kept.1,
+            set_aside.1
+        );
+    }
+
+    // From now on the older row answers for its address and company.
+    let fx = server.fixtures(&t, "C").await;
+    let ops = email_operations();
+    for (email, holder) in [
+        ("NORM@example.com", &a),
+        ("cafe\u{301}@EXAMPLE.com", &c),
+        ("x@xn--bcher-kva.de", &e),
+    ] {
+        for op in &ops {
+            let body = with_email(op, "new", &fx, email).unwrap();
+            let got = create(&server, op, &t, &fx, &body).await;
+            assert_eq!(
+                got,
+                duplicate(op, &body, &holder.1),
+                "{}: {email}",
+                op.name()
+            );
+        }
+    }
+    let intro = crm_testkit::operation("introzy_create_person");
+    let mut body = (intro.body)("org", &fx);
+    body["companyName"] = json!("orga");
+    let (status, answer) = create(&server, intro, &t, &fx, &body).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["data"]["companyId"], json!(org_a.1));
     server.stop().await;
 }

@@ -233,9 +233,10 @@ impl Store for SqliteStore {
         person: NewPerson,
         guard: Option<IdempotentWrite<PersonRecord>>,
     ) -> StoreResult<PersonRecord> {
+        let email_norm = records::email_norm(person.email.as_deref());
         self.write(move |conn| {
             idempotency::create_under(conn, person.workspace_id, guard, |conn| {
-                records::create_person(conn, person)
+                records::create_person(conn, person, email_norm)
             })
         })
         .await

@@ -63,7 +63,7 @@ async fn the_vendor_example_creates_a_person_and_its_company() {
                 "isConnector": false,
                 "isSolutionProvider": false,
                 "isFullUser": false,
-                "customFields": {"cf_favorite_color": "blue", "cf_budget": 50000.0},
+                "customFields": {"cf_favorite_color": "blue", "cf_budget": 50000},
                 "company": {
                     "id": company_id,
                     "name": "Acme Inc",
@@ -120,7 +120,7 @@ async fn the_vendor_example_creates_a_person_and_its_company() {
     assert_eq!(
         values,
         [
-            ("cf_budget".to_owned(), "50000.0".to_owned()),
+            ("cf_budget".to_owned(), "50000".to_owned()),
             ("cf_favorite_color".to_owned(), "\"blue\"".to_owned())
         ]
     );

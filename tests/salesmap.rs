@@ -93,7 +93,8 @@ async fn creates_a_person_with_korean_name_memo_and_standard_fields() {
         .unwrap();
     assert_eq!(row.0, "홍길동");
     assert_eq!(row.1, "첫 미팅에서 소개받음");
-    assert_eq!(row.2, " GilDong@Example.com ");
+    // Stored as given, trimmed; compared by its canonical key.
+    assert_eq!(row.2, "GilDong@Example.com");
     assert_eq!(row.3, "gildong@example.com");
     assert_eq!(row.4, "010-1234-5678");
     assert_eq!(row.5, "팀장");

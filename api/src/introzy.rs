@@ -3,12 +3,14 @@
 use crate::envelope::ErrorEnvelope;
 use crate::facts::{DocumentFacts, OperationFacts};
 use crate::headers::IdempotencyKeyHeader;
+use crate::number::JsonLiteral;
 use crate::operation::{Created201, Operation};
 use crate::time::Timestamp;
 use dropshot::ErrorStatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 pub const CREATE_PERSON: OperationFacts = OperationFacts::new("introzy_create_person")
     .error_statuses(&[400, 401, 404, 409, 413, 415, 500]);
@@ -52,7 +54,7 @@ pub struct CreatePersonRequest {
     pub company_name: Option<String>,
     /// Custom field values keyed by field key (e.g. cf_favorite_color); a string,
     /// number, boolean or null.
-    pub custom_fields: Option<Map<String, Value>>,
+    pub custom_fields: Option<BTreeMap<String, JsonLiteral>>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]

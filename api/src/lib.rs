@@ -17,6 +17,7 @@ pub mod facts;
 pub mod headers;
 pub mod introzy;
 pub mod maiascore;
+pub mod number;
 pub mod operation;
 pub mod salesmap;
 pub mod time;

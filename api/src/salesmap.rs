@@ -4,6 +4,7 @@
 use crate::envelope::ErrorEnvelope;
 use crate::facts::{DocumentFacts, OperationFacts};
 use crate::headers::IdempotencyKeyHeader;
+use crate::number::NumberLiteral;
 use crate::operation::{Created201, Operation};
 use crate::time::Timestamp;
 use dropshot::ErrorStatusCode;
@@ -55,7 +56,7 @@ pub struct FieldValue {
     /// The value of a text or single-select field.
     pub string_value: Option<String>,
     /// The value of a number field.
-    pub number_value: Option<f64>,
+    pub number_value: Option<NumberLiteral>,
     /// The value of a True/False field.
     pub boolean_value: Option<bool>,
     /// The value of a date field, `YYYY-MM-DD` or an RFC 3339 date-time.

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod canonical;
 pub mod context;
 pub mod domain;
 mod families;

@@ -3,7 +3,8 @@
 //! `customFields` (by definition id) all resolve here against the workspace's
 //! definitions.
 
-use super::DomainError;
+use super::number::Inexact;
+use super::{validate, DomainError};
 use crate::store::{Builtin, CustomValues, FieldDefinition, FieldType};
 use serde_json::Value;
 
@@ -19,7 +20,9 @@ pub enum FieldLocator {
 #[derive(Clone, Debug)]
 pub enum FieldValue {
     Text(String),
-    Number(f64),
+    /// A number as the request wrote it (its literal), so that no digit is lost
+    /// before [`super::number::exact`] decides what it holds.
+    Number(String),
     Boolean(bool),
     /// A date, typed as one by the request (SalesMap's `dateValue`).
     Date(String),
@@ -50,7 +53,7 @@ impl FieldValue {
     pub fn from_json(v: &Value) -> Option<Self> {
         match v {
             Value::String(s) => Some(FieldValue::Untyped(s.clone())),
-            Value::Number(n) => n.as_f64().map(FieldValue::Number),
+            Value::Number(n) => Some(FieldValue::Number(n.to_string())),
             Value::Bool(b) => Some(FieldValue::Boolean(*b)),
             Value::Null => Some(FieldValue::Null),
             Value::Array(_) | Value::Object(_) => None,
@@ -145,7 +148,13 @@ pub fn resolve(
         let value = check_value(def, &input)?;
         let Some(value) = value else { continue };
         match def.builtin {
-            Some(Builtin::Email) => out.email = value.as_str().map(str::to_owned),
+            Some(Builtin::Email) => {
+                let email = value.as_str().unwrap_or_default();
+                // The duplicate rule reads this field: it is an address like every
+                // family's `email`, or it is refused.
+                validate::email(&input.path, email)?;
+                out.email = Some(email.to_owned());
+            }
             Some(Builtin::Phone) => out.phone = value.as_str().map(str::to_owned),
             Some(Builtin::Position) => out.position = value.as_str().map(str::to_owned),
             None => out.custom.push((def.id.id, value)),
@@ -189,25 +198,11 @@ fn check_value(def: &FieldDefinition, input: &FieldInput) -> Result<Option<Value
             }
             Value::from(s.as_str())
         }
-        (FieldValue::Number(n), FieldType::Number) => serde_json::Number::from_f64(*n)
-            .map(Value::Number)
-            .ok_or_else(mismatch)?,
+        (FieldValue::Number(n), FieldType::Number) => Value::Number(number(def, input, n, n)?),
         (FieldValue::Boolean(b), FieldType::Boolean) => Value::from(*b),
-        (FieldValue::Lexical(s), FieldType::Number) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    &input.path,
-                    format!(
-                        "field '{}' is a number field; '{s}' is not a number",
-                        def.name
-                    ),
-                )
-            })?,
+        (FieldValue::Lexical(s), FieldType::Number) => {
+            Value::Number(number(def, input, s.trim(), s)?)
+        }
         (FieldValue::Lexical(s), FieldType::Boolean) => {
             match s.trim().to_ascii_lowercase().as_str() {
                 "true" => Value::Bool(true),
@@ -230,6 +225,25 @@ fn check_value(def: &FieldDefinition, input: &FieldInput) -> Result<Option<Value
         _ => return Err(mismatch()),
     };
     Ok(Some(value))
+}
+
+/// `literal` held exactly (see [`super::number`]); `given` is the request's text.
+fn number(
+    def: &FieldDefinition,
+    input: &FieldInput,
+    literal: &str,
+    given: &str,
+) -> Result<serde_json::Number, DomainError> {
+    super::number::exact(literal).map_err(|why| {
+        let name = &def.name;
+        let message = match why {
+            Inexact::NotANumber => {
+                format!("field '{name}' is a number field; '{given}' is not a number")
+            }
+            why => format!("field '{name}' is a number field; {literal} {why}"),
+        };
+        DomainError::invalid(&input.path, message)
+    })
 }
 
 fn check_date(def: &FieldDefinition, input: &FieldInput, s: &str) -> Result<String, DomainError> {

@@ -5,6 +5,7 @@
 pub mod customers;
 pub mod fields;
 pub mod leads;
+pub mod number;
 pub mod people;
 pub mod validate;
 

@@ -7,10 +7,11 @@ use crate::domain::{optional_id, validate, DomainError};
 use crate::pipeline::{record, CallOf, Create, FieldErrors};
 use crate::store::{NewPerson, OrganizationDetails, RecordKey};
 use crm_api::introzy::*;
-use serde_json::{Map, Value};
+use crm_api::number::JsonLiteral;
+use std::collections::BTreeMap;
 
 fn custom_field_inputs(
-    fields: &Option<Map<String, Value>>,
+    fields: &Option<BTreeMap<String, JsonLiteral>>,
 ) -> Result<Vec<FieldInput>, DomainError> {
     let Some(fields) = fields else {
         return Ok(Vec::new());
@@ -19,7 +20,12 @@ fn custom_field_inputs(
         .iter()
         .map(|(key, value)| {
             let path = format!("customFields.{key}");
-            let value = FieldValue::from_json(value).ok_or_else(|| {
+            // A number goes as written, so that no digit is lost on the way.
+            let value = match value.number() {
+                Some(literal) => Some(FieldValue::Number(literal.to_owned())),
+                None => FieldValue::from_json(&value.to_value()),
+            };
+            let value = value.ok_or_else(|| {
                 DomainError::invalid(&path, "must be a string, number, boolean or null")
             })?;
             Ok(FieldInput {
@@ -95,7 +101,7 @@ impl Create for CreatePerson {
             success: true,
             data: Person {
                 id: record.id.uuid.clone(),
-                email: body.email.clone(),
+                email: body.email.trim().to_owned(),
                 first_name: body.first_name.clone(),
                 last_name: body.last_name.clone(),
                 phone_number: body.phone_number.clone(),

@@ -18,8 +18,8 @@ fn field_inputs(list: &Option<Vec<FieldValue>>) -> Result<Vec<FieldInput>, Domai
         if let Some(s) = &f.string_value {
             values.push(DomainValue::Text(s.clone()));
         }
-        if let Some(n) = f.number_value {
-            values.push(DomainValue::Number(n));
+        if let Some(n) = &f.number_value {
+            values.push(DomainValue::Number(n.as_str().to_owned()));
         }
         if let Some(b) = f.boolean_value {
             values.push(DomainValue::Boolean(b));

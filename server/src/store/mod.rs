@@ -21,11 +21,12 @@ use async_trait::async_trait;
 /// to a caller.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A person of the workspace already has this e-mail (compared trimmed and
-    /// case-insensitively).
+    /// A person of the workspace already has this e-mail (compared by
+    /// [`crate::canonical::email_key`]).
     #[error("duplicate e-mail (existing person {})", existing.uuid)]
     DuplicateEmail { existing: RecordId },
-    /// An organization of the workspace already has this name (case-insensitive).
+    /// An organization of the workspace already has this name (compared by
+    /// [`crate::canonical::name_key`]).
     #[error("an organization named {name:?} already exists in this workspace")]
     DuplicateOrganizationName { name: String },
     /// A customer of the workspace already has this reference id.

@@ -143,8 +143,8 @@ pub type CustomValues = Vec<(i64, serde_json::Value)>;
 pub enum OrganizationTarget {
     /// One the domain already resolved in the workspace.
     Existing(RecordId),
-    /// The workspace's organization of this name (case-insensitive), created if
-    /// there is none. Resolved inside the write, so concurrent creates naming one
+    /// The workspace's organization of this name (compared by
+    /// [`crate::canonical::name_key`]), created if there is none. Resolved inside the write, so concurrent creates naming one
     /// new company make exactly one.
     Named(String),
 }

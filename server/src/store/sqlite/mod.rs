@@ -7,11 +7,14 @@
 //! - `admin.rs`: workspaces, tokens, pipelines, field definitions.
 //! - `idempotency.rs`: keys, claimed and answered inside the create's savepoint.
 //! - `cache.rs`: the bounded cache the hot lookups share.
+//! - `rekey.rs`: recomputes stored e-mail and name keys (migration 0005).
 
 mod admin;
 mod cache;
 mod idempotency;
 mod records;
+/// Migration 0005's Rust step, which `migrations.rs` runs.
+pub(super) mod rekey;
 mod writer;
 
 pub use writer::CommitMode;
@@ -230,9 +233,10 @@ impl Store for SqliteStore {
         person: NewPerson,
         guard: Option<IdempotentWrite<PersonRecord>>,
     ) -> StoreResult<PersonRecord> {
+        let email_norm = records::email_norm(person.email.as_deref());
         self.write(move |conn| {
             idempotency::create_under(conn, person.workspace_id, guard, |conn| {
-                records::create_person(conn, person)
+                records::create_person(conn, person, email_norm)
             })
         })
         .await

@@ -11,6 +11,7 @@ use super::super::{
     OrganizationDetails, OrganizationRecord, OrganizationTarget, PersonRecord, RecordId, RecordKey,
     StoreError, StoreResult,
 };
+use crate::canonical;
 use crate::time::Timestamp;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 
@@ -22,11 +23,6 @@ pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation
         && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
             || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY))
-}
-
-/// The form names and e-mails are compared in (the unique indexes are on it).
-fn normalize(s: &str) -> String {
-    s.trim().to_lowercase()
 }
 
 fn record_id(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordId> {
@@ -78,7 +74,7 @@ pub fn create_organization(
     conn.execute(
         "INSERT INTO organizations (uuid, workspace_id, name, name_norm, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![uuid, workspace_id, name, normalize(&name), now],
+        params![uuid, workspace_id, name, canonical::name_key(&name), now],
     )
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -94,15 +90,16 @@ pub fn create_organization(
     Ok(OrganizationRecord { id, name })
 }
 
-/// The workspace's organization named `name` (case-insensitive), created if
-/// missing. Runs inside the writer, so it cannot race another create.
+/// The workspace's organization named `name` (compared by
+/// [`canonical::name_key`]), created if missing. Runs inside the writer, so it
+/// cannot race another create.
 fn find_or_create_organization(
     conn: &Connection,
     workspace_id: i64,
     name: &str,
     now: &str,
 ) -> rusqlite::Result<RecordId> {
-    let norm = normalize(name);
+    let norm = canonical::name_key(name);
     conn.prepare_cached(
         "INSERT INTO organizations (uuid, workspace_id, name, name_norm, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
@@ -190,7 +187,20 @@ fn existing(
         .query_row(params![workspace_id, key], record_id)?)
 }
 
-pub fn create_person(conn: &Connection, p: NewPerson) -> StoreResult<PersonRecord> {
+/// The key `people.email_norm` holds for `email`; `None` without one. Computed
+/// before the write is handed to the writer thread (see `mod.rs`): Unicode
+/// normalization and IDNA cost about a microsecond, which the one writer thread,
+/// the store's bottleneck, need not spend.
+pub fn email_norm(email: Option<&str>) -> Option<String> {
+    email.map(canonical::email_key).filter(|e| !e.is_empty())
+}
+
+/// Inserts the person; `email_norm` is [`email_norm`] of its e-mail.
+pub fn create_person(
+    conn: &Connection,
+    p: NewPerson,
+    email_norm: Option<String>,
+) -> StoreResult<PersonRecord> {
     let uuid = new_uuid();
     let now = Timestamp::now();
     let now_s = now.to_rfc3339_millis();
@@ -204,7 +214,6 @@ pub fn create_person(conn: &Connection, p: NewPerson) -> StoreResult<PersonRecor
             &now_s,
         )?),
     };
-    let email_norm = p.email.as_deref().map(normalize).filter(|e| !e.is_empty());
     let inserted = conn
         .prepare_cached(
             "INSERT INTO people (uuid, workspace_id, organization_id, name, first_name,

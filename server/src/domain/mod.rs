@@ -38,6 +38,10 @@ pub enum DomainError {
         same_request: bool,
         answer: Option<String>,
     },
+    /// The database cannot take writes now; nothing was stored. Logged; callers
+    /// are told to retry, never why.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// Never shown to callers beyond "internal error"; logged.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -81,6 +85,7 @@ impl From<StoreError> for DomainError {
                 same_request,
                 answer,
             },
+            StoreError::Unavailable(why) => DomainError::Unavailable(why),
             StoreError::Internal(e) => DomainError::Internal(e),
         }
     }

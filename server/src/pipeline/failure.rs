@@ -4,6 +4,7 @@
 
 use crate::auth::AuthError;
 use crate::domain::{DomainError, DUPLICATE_EMAIL};
+use crate::store::StoreError;
 use crm_api::envelope::{public_message, ErrorEnvelope, INTERNAL_MESSAGE};
 use dropshot::{ErrorStatusCode, HttpError};
 use std::collections::BTreeMap;
@@ -37,6 +38,20 @@ impl Failure {
     }
 }
 
+/// What a caller is told, with 503, when the database cannot take writes.
+pub const UNAVAILABLE_MESSAGE: &str =
+    "the service cannot store records right now; nothing was stored; retry later";
+
+/// 503: the database is read-only, full, failing, or its file is gone. The cause
+/// is logged as an error; the caller only learns that a retry may succeed.
+fn unavailable<E: ErrorEnvelope>(why: &str) -> E {
+    tracing::error!(error = %why, "request refused: the database cannot take writes");
+    E::with_message(
+        ErrorStatusCode::SERVICE_UNAVAILABLE,
+        UNAVAILABLE_MESSAGE.to_owned(),
+    )
+}
+
 fn internal<E: ErrorEnvelope>() -> E {
     E::with_message(
         ErrorStatusCode::INTERNAL_SERVER_ERROR,
@@ -53,6 +68,7 @@ pub fn envelope<E: ErrorEnvelope>(failure: Failure) -> E {
             }
             E::with_message(e.status_code, public_message(e))
         }
+        Failure::Auth(AuthError::Store(StoreError::Unavailable(why))) => unavailable(&why),
         Failure::Auth(AuthError::Store(e)) => {
             tracing::error!(error = %e, "authentication failed in the store");
             internal()
@@ -94,6 +110,7 @@ fn domain<E: ErrorEnvelope>(e: DomainError) -> E {
                 vec!["already used".to_owned()],
             )]))
         }
+        DomainError::Unavailable(why) => unavailable(&why),
         DomainError::Internal(err) => {
             tracing::error!(error = %format!("{err:#}"), "request failed");
             internal()

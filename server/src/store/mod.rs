@@ -40,6 +40,11 @@ pub enum StoreError {
         same_request: bool,
         answer: Option<String>,
     },
+    /// The database cannot take writes now: it is read-only, full, failing I/O, or
+    /// its file was deleted or replaced under the server. Nothing was stored; the
+    /// same request may succeed later. The text is for the log, never the caller.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("store: {0:#}")]
     Internal(anyhow::Error),
 }

@@ -8,9 +8,12 @@
 //! - `idempotency.rs`: keys, claimed and answered inside the create's savepoint.
 //! - `cache.rs`: the bounded cache the hot lookups share.
 //! - `rekey.rs`: recomputes stored e-mail and name keys (migration 0005).
+//! - `file.rs`: the database file: opening it, refusing one that cannot be
+//!   written, noticing it deleted or replaced.
 
 mod admin;
 mod cache;
+mod file;
 mod idempotency;
 mod records;
 /// Migration 0005's Rust step, which `migrations.rs` runs.
@@ -30,7 +33,11 @@ use writer::Writer;
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Internal(e.into())
+        if file::is_unavailable(&e) {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Internal(e.into())
+        }
     }
 }
 
@@ -72,15 +79,6 @@ pub struct SqliteStore {
     organizations: BoundedCache<(i64, String), RecordId>,
 }
 
-fn open(path: &Path, durability: Durability) -> anyhow::Result<Connection> {
-    let conn = Connection::open(path)
-        .with_context(|| format!("opening the database {}", path.display()))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "synchronous", durability.pragma())?;
-    Ok(conn)
-}
-
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database, and starts the writer
     /// with group commit.
@@ -94,18 +92,26 @@ impl SqliteStore {
         commit: CommitMode,
     ) -> anyhow::Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let mut conn = open(&path, durability)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        // Refused here, naming the file, rather than served with every write
+        // failing until a restart.
+        file::ensure_writable(&path)?;
+        let mut conn = file::connect(&path, durability, true)
+            .with_context(|| format!("opening the database {}", path.display()))?;
+        file::ensure_read_write(&conn, &path)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .with_context(|| format!("putting the database {} in WAL mode", path.display()))?;
         anyhow::ensure!(
             mode.eq_ignore_ascii_case("wal"),
             "{} could not be put in WAL mode (got {mode})",
             path.display()
         );
-        migrate(&mut conn).context("migrating the database")?;
+        migrate(&mut conn).with_context(|| format!("migrating the database {}", path.display()))?;
+        let db_file = file::DbFile::new(&path, durability)?;
         Ok(SqliteStore {
             path,
             durability,
-            writer: Writer::start(conn, commit)?,
+            writer: Writer::start(conn, db_file, commit)?,
             readers: Arc::new(Mutex::new(Vec::new())),
             tokens: BoundedCache::new(CACHE_LIMIT),
             definitions: BoundedCache::new(CACHE_LIMIT),
@@ -140,11 +146,15 @@ impl SqliteStore {
             let pooled = pool.lock().ok().and_then(|mut p| p.pop());
             let conn = match pooled {
                 Some(c) => c,
-                None => open(&path, durability).map_err(StoreError::Internal)?,
+                None => file::connect(&path, durability, false)?,
             };
             let result = f(&conn).map_err(StoreError::from);
-            if let Ok(mut p) = pool.lock() {
-                p.push(conn);
+            // A connection that met an unwritable or vanished database is not
+            // kept: the next read starts afresh (and fails if the file is gone).
+            if !matches!(result, Err(StoreError::Unavailable(_))) {
+                if let Ok(mut p) = pool.lock() {
+                    p.push(conn);
+                }
             }
             result
         })

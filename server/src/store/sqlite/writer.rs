@@ -3,9 +3,13 @@
 //! that one failing write does not undo the others.
 //!
 //! It knows nothing of our tables: a write is a closure over a [`Connection`]. Kept
-//! apart so that the rules that make an acknowledgement true (a reply only after
-//! the batch is durable; nothing of a failed batch acknowledged) live in one place.
+//! apart so that the rules that make an acknowledgement true live in one place: a
+//! reply only after the batch is durable, in the file the store opened; nothing of
+//! a failed batch acknowledged; a connection that failed for want of a writable
+//! database replaced by a new one, so that the store recovers once the cause is
+//! gone.
 
+use super::file::{is_unavailable, DbFile};
 use crate::store::{StoreError, StoreResult, WriterStats, BATCH_SIZE_BOUNDS};
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -33,14 +37,39 @@ impl CommitMode {
     }
 }
 
+/// How a write went inside its savepoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ran {
+    Ok,
+    Failed,
+    /// Failed because the database cannot take writes (see [`is_unavailable`]).
+    Unavailable(String),
+}
+
+/// Why a batch was not committed: what each of its writes is answered.
+#[derive(Clone, Debug)]
+enum Failed {
+    Internal(&'static str),
+    Unavailable(String),
+}
+
+impl Failed {
+    fn error(&self) -> StoreError {
+        match self {
+            Failed::Internal(why) => internal(why),
+            Failed::Unavailable(why) => StoreError::Unavailable(why.clone()),
+        }
+    }
+}
+
 /// A write as the engine sees it: run once inside its savepoint, then told how
 /// its batch ended.
 trait Job: Send {
-    /// Runs the write; false if it failed (its savepoint is then rolled back).
-    fn run(&mut self, conn: &Connection) -> bool;
+    /// Runs the write; unless Ok, its savepoint is then rolled back.
+    fn run(&mut self, conn: &Connection) -> Ran;
     /// Replies to the caller: with the write's own result if the batch committed,
     /// otherwise with `failed`, whatever the write returned.
-    fn reply(self: Box<Self>, failed: Option<&str>);
+    fn reply(self: Box<Self>, failed: Option<&Failed>);
 }
 
 struct Pending<R, F> {
@@ -54,25 +83,29 @@ where
     R: Send,
     F: FnOnce(&Connection) -> StoreResult<R> + Send,
 {
-    fn run(&mut self, conn: &Connection) -> bool {
+    fn run(&mut self, conn: &Connection) -> Ran {
         let Some(write) = self.write.take() else {
-            return false;
+            return Ran::Failed;
         };
         // A write may run its caller's code (an answer rendered inside the
         // transaction): a panic must fail that write, not end the thread that
         // every write needs.
         let result = catch_unwind(AssertUnwindSafe(|| write(conn)))
             .unwrap_or_else(|_| Err(internal("the write panicked")));
-        let ok = result.is_ok();
+        let ran = match &result {
+            Ok(_) => Ran::Ok,
+            Err(StoreError::Unavailable(why)) => Ran::Unavailable(why.clone()),
+            Err(_) => Ran::Failed,
+        };
         self.result = Some(result);
-        ok
+        ran
     }
 
-    fn reply(self: Box<Self>, failed: Option<&str>) {
+    fn reply(self: Box<Self>, failed: Option<&Failed>) {
         let result = match (failed, self.result) {
             (None, Some(result)) => result,
             (None, None) => Err(internal("the writer never ran this write")),
-            (Some(why), _) => Err(internal(why)),
+            (Some(failed), _) => Err(failed.error()),
         };
         let _ = self.reply.send(result);
     }
@@ -100,14 +133,15 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`, which must be the only connection that
-    /// writes.
-    pub fn start(conn: Connection, mode: CommitMode) -> anyhow::Result<Self> {
+    /// writes, open on `file`.
+    pub fn start(conn: Connection, file: DbFile, mode: CommitMode) -> anyhow::Result<Self> {
         let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
         let stats = Arc::new(Stats::default());
         let thread_stats = stats.clone();
+        let engine = Engine::new(conn, file);
         std::thread::Builder::new()
             .name("crm-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, mode.max_batch(), &thread_stats))?;
+            .spawn(move || writer_loop(engine, rx, mode.max_batch(), &thread_stats))?;
         Ok(Writer {
             jobs: Mutex::new(Some(tx)),
             stats,
@@ -180,17 +214,25 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 /// Runs `job` in a savepoint. Err only if the savepoint itself could not be
 /// opened or closed: the transaction then holds who knows what of the job, and
 /// must not commit.
-fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> rusqlite::Result<()> {
+fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> rusqlite::Result<Ran> {
     exec(conn, "SAVEPOINT job")?;
-    if job.run(conn) {
+    let ran = job.run(conn);
+    let closed = if ran == Ran::Ok {
         exec(conn, "RELEASE job")
     } else {
         exec(conn, "ROLLBACK TO job").and_then(|()| exec(conn, "RELEASE job"))
+    };
+    match closed {
+        Ok(()) => Ok(ran),
+        // After some I/O errors SQLite rolls the whole transaction back itself, and
+        // the savepoint is gone with it: the write's own error is the reason.
+        Err(_) if matches!(ran, Ran::Unavailable(_)) => Ok(ran),
+        Err(e) => Err(e),
     }
 }
 
 fn writer_loop(
-    conn: Connection,
+    mut engine: Engine,
     jobs: mpsc::Receiver<Box<dyn Job>>,
     max_batch: usize,
     stats: &Stats,
@@ -204,67 +246,122 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        let failed = run_batch(&conn, &mut batch, stats);
+        let failed = engine.run_batch(&mut batch, stats);
         for job in batch {
-            job.reply(failed);
+            job.reply(failed.as_ref());
         }
     }
 }
 
-/// Runs a batch in one transaction; None if it committed, else why not.
-fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>], stats: &Stats) -> Option<&'static str> {
-    if !conn.is_autocommit() {
-        // A transaction left open by a failed COMMIT and ROLLBACK: its contents
-        // were never acknowledged, and must not ride along with this batch.
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            tracing::error!(error = %e, "could not roll back a transaction left open");
+/// The writer thread's state: its connection (None after one failed for want of
+/// a writable database: the next batch opens a new one) and the file it writes.
+struct Engine {
+    conn: Option<Connection>,
+    file: DbFile,
+    /// Why the last batch could not be written, while that lasts: logged once
+    /// when it starts and once when it ends, not at every batch.
+    unavailable: Option<String>,
+}
+
+impl Engine {
+    fn new(conn: Connection, file: DbFile) -> Self {
+        Engine {
+            conn: Some(conn),
+            file,
+            unavailable: None,
         }
     }
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        // Not run in autocommit instead (as they once were): each savepoint would
-        // become its own transaction, so where another process holds the lock
-        // each job would wait out the busy timeout in turn while the queue
-        // grows, and a job's fate would no longer be its batch's. Nothing was
-        // written; failing them is honest, and the callers may retry.
-        tracing::error!(error = %e, "could not begin a write transaction");
-        return Some("the writer could not begin a transaction for this write");
-    }
-    let mut intact = true;
-    for job in batch.iter_mut() {
-        if let Err(e) = run_in_savepoint(conn, job.as_mut()) {
-            tracing::error!(error = %e, "a write's savepoint failed; failing its batch");
-            intact = false;
-            break;
+
+    /// Runs a batch in one transaction; None if it committed, else why not.
+    fn run_batch(&mut self, batch: &mut [Box<dyn Job>], stats: &Stats) -> Option<Failed> {
+        let outcome = self.try_batch(batch);
+        let failed = match outcome {
+            Ok(()) => None,
+            Err(Failed::Unavailable(why)) => {
+                // Whatever the connection was doing, a new one starts clean; a
+                // connection to a file that is no longer at the path is useless.
+                self.conn = None;
+                if self.unavailable.as_deref() != Some(why.as_str()) {
+                    tracing::error!(error = %why, "the database cannot take writes; answering 503");
+                }
+                self.unavailable = Some(why.clone());
+                return Some(Failed::Unavailable(why));
+            }
+            Err(failed) => Some(failed),
+        };
+        if let Some(why) = self.unavailable.take() {
+            tracing::info!(was = %why, "the database takes writes again");
         }
-    }
-    let outcome = if !intact {
-        Err("a write in the same transaction left it in an unknown state")
-    } else {
-        conn.execute_batch("COMMIT").map_err(|e| {
-            tracing::error!(error = %e, "group commit failed; rolling back the batch");
-            "the transaction carrying this write failed to commit"
-        })
-    };
-    match outcome {
-        Ok(()) => {
+        if failed.is_none() {
             stats.commits.fetch_add(1, Relaxed);
             stats.writes.fetch_add(batch.len() as u64, Relaxed);
             let size = batch.len() as u64;
             if let Some(i) = BATCH_SIZE_BOUNDS.iter().position(|b| size <= *b) {
                 stats.batches[i].fetch_add(1, Relaxed);
             }
-            None
         }
-        Err(why) => {
+        failed
+    }
+
+    fn try_batch(&mut self, batch: &mut [Box<dyn Job>]) -> Result<(), Failed> {
+        let unavailable = |e: StoreError| match e {
+            StoreError::Unavailable(why) => Failed::Unavailable(why),
+            other => Failed::Unavailable(other.to_string()),
+        };
+        if self.conn.is_none() {
+            self.conn = Some(self.file.reopen().map_err(unavailable)?);
+        }
+        let conn = self.conn.as_ref().expect("opened above");
+        let committed = commit_batch(conn, batch);
+        if !conn.is_autocommit() {
             // Nothing of a failed batch is acknowledged, not even a write's own
             // error: a refusal read inside the batch (a duplicate e-mail, a used
             // idempotency key) may name a record that was rolled back with it.
-            if !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "could not roll back a failed batch");
+                self.conn = None;
             }
-            Some(why)
+        }
+        committed?;
+        // The commit is durable in the file the connection has open; it counts only
+        // if that is still the database at the path.
+        self.file.check().map_err(unavailable)
+    }
+}
+
+/// BEGIN, every job in its savepoint, COMMIT. A write that failed for want of a
+/// writable database fails the batch at once, and no later write runs: SQLite
+/// may have ended the transaction, and a write run outside one would commit on
+/// its own. The connection is replaced, and the callers may retry.
+fn commit_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> Result<(), Failed> {
+    let failure = |e: rusqlite::Error, why: &'static str| {
+        tracing::error!(error = %e, "{why}");
+        if is_unavailable(&e) {
+            Failed::Unavailable(e.to_string())
+        } else {
+            Failed::Internal(why)
+        }
+    };
+    // Not run in autocommit instead (as they once were): each savepoint would
+    // become its own transaction, so where another process holds the lock each job
+    // would wait out the busy timeout in turn while the queue grows, and a job's
+    // fate would no longer be its batch's. Nothing was written; failing them is
+    // honest, and the callers may retry.
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| failure(e, "the writer could not begin a transaction for this write"))?;
+    for job in batch.iter_mut() {
+        let ran = run_in_savepoint(conn, job.as_mut()).map_err(|e| {
+            failure(
+                e,
+                "a write in the same transaction left it in an unknown state",
+            )
+        })?;
+        if let Ran::Unavailable(why) = ran {
+            return Err(Failed::Unavailable(why));
         }
     }
+    conn.execute_batch("COMMIT")
+        .map_err(|e| failure(e, "the transaction carrying this write failed to commit"))
 }
 
 #[cfg(test)]

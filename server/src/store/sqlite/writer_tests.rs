@@ -1,7 +1,11 @@
-//! The writer engine's own tests: a failed COMMIT or BEGIN acknowledges nothing, and a
-//! panicking write fails alone.
+//! The write engine's rules, on a throwaway database: a failed commit fails every
+//! write of its batch, a failed write rolls back alone, nothing runs when BEGIN
+//! fails, a write that finds the database unwritable fails its batch and the next
+//! batch runs on a new connection, and a commit into a file that is no longer at
+//! the path is not acknowledged.
 
 use super::*;
+use crate::store::sqlite::Durability;
 
 type Reply = oneshot::Receiver<StoreResult<&'static str>>;
 
@@ -41,14 +45,15 @@ fn database(dir: &tempfile::TempDir) -> (Connection, std::path::PathBuf) {
 }
 
 /// Queues `jobs` first, so that the writer takes them as one batch.
-fn run_as_one_batch(conn: Connection, jobs: Vec<Box<dyn Job>>) -> Stats {
+fn run_as_one_batch(conn: Connection, path: &std::path::Path, jobs: Vec<Box<dyn Job>>) -> Stats {
     let (tx, rx) = mpsc::channel();
     for job in jobs {
         tx.send(job).unwrap_or_else(|_| panic!("queue closed"));
     }
     drop(tx);
     let stats = Stats::default();
-    writer_loop(conn, rx, 256, &stats);
+    let file = DbFile::new(path, Durability::Full).unwrap();
+    writer_loop(Engine::new(conn, file), rx, 256, &stats);
     stats
 }
 
@@ -71,7 +76,7 @@ fn a_failed_commit_fails_every_write_of_the_batch() {
         })
     });
     let (bad, mut bad_reply) = job(insert("INSERT INTO child (parent_id) VALUES (42)"));
-    let stats = run_as_one_batch(conn, vec![good, refused, bad]);
+    let stats = run_as_one_batch(conn, &path, vec![good, refused, bad]);
     for reply in [&mut good_reply, &mut refused_reply, &mut bad_reply] {
         match reply.try_recv().unwrap() {
             Err(StoreError::Internal(e)) => {
@@ -97,7 +102,7 @@ fn a_failed_write_or_a_panic_rolls_back_that_write_alone() {
         insert("INSERT INTO child (parent_id) VALUES (NULL)")(conn).unwrap();
         panic!("rendering failed")
     });
-    let stats = run_as_one_batch(conn, vec![good, failing, panicking]);
+    let stats = run_as_one_batch(conn, &path, vec![good, failing, panicking]);
     assert_eq!(good_reply.try_recv().unwrap().unwrap(), "inserted");
     assert!(matches!(
         failing_reply.try_recv().unwrap(),
@@ -128,7 +133,7 @@ fn when_begin_fails_no_write_runs() {
             })
         })
         .unzip();
-    run_as_one_batch(conn, jobs);
+    run_as_one_batch(conn, &path, jobs);
     holder.execute_batch("ROLLBACK").unwrap();
     for reply in &mut replies {
         assert!(matches!(
@@ -138,4 +143,89 @@ fn when_begin_fails_no_write_runs() {
     }
     assert_eq!(ran.load(Relaxed), 0);
     assert_eq!(count(&path), 0);
+}
+
+/// One batch of `jobs` through `engine`; the replies, in order.
+fn batch_through(
+    engine: &mut Engine,
+    jobs: Vec<(Box<dyn Job>, Reply)>,
+) -> Vec<StoreResult<&'static str>> {
+    let (mut jobs, replies): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+    let failed = engine.run_batch(&mut jobs, &Stats::default());
+    for job in jobs {
+        job.reply(failed.as_ref());
+    }
+    replies
+        .into_iter()
+        .map(|mut r| r.try_recv().unwrap())
+        .collect()
+}
+
+fn good() -> (Box<dyn Job>, Reply) {
+    job(insert("INSERT INTO child (parent_id) VALUES (NULL)"))
+}
+
+#[test]
+fn a_write_finding_the_database_unwritable_fails_its_batch_and_the_next_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (conn, path) = database(&dir);
+    let mut engine = Engine::new(conn, DbFile::new(&path, Durability::Full).unwrap());
+    let full = job(|conn| {
+        insert("INSERT INTO child (parent_id) VALUES (NULL)")(conn)?;
+        Err(StoreError::Unavailable("database or disk is full".into()))
+    });
+    let replies = batch_through(&mut engine, vec![good(), full, good()]);
+    for reply in replies {
+        assert!(
+            matches!(&reply, Err(StoreError::Unavailable(why)) if why.contains("full")),
+            "{reply:?}"
+        );
+    }
+    assert!(engine.conn.is_none(), "the connection is dropped");
+    assert_eq!(count(&path), 0, "nothing of the batch is stored");
+    let replies = batch_through(&mut engine, vec![good()]);
+    assert_eq!(replies[0].as_ref().unwrap(), &"inserted");
+    assert!(engine.conn.is_some(), "a new connection");
+    assert_eq!(count(&path), 1);
+}
+
+fn sqlite_files(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|s| std::path::PathBuf::from(format!("{}{s}", path.display())))
+        .collect()
+}
+
+#[test]
+fn a_commit_into_a_deleted_database_is_not_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (conn, path) = database(&dir);
+    let mut engine = Engine::new(conn, DbFile::new(&path, Durability::Full).unwrap());
+    assert!(batch_through(&mut engine, vec![good()])[0].is_ok());
+    for file in sqlite_files(&path) {
+        std::fs::remove_file(file).unwrap();
+    }
+    for _ in 0..2 {
+        let reply = batch_through(&mut engine, vec![good()]).remove(0);
+        assert!(
+            matches!(&reply, Err(StoreError::Unavailable(why)) if why.contains("was deleted")),
+            "{reply:?}"
+        );
+    }
+    assert!(!path.exists(), "no new database is started at the path");
+}
+
+#[test]
+fn a_commit_into_a_replaced_database_is_not_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (conn, path) = database(&dir);
+    let mut engine = Engine::new(conn, DbFile::new(&path, Durability::Full).unwrap());
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::rename(&copy, &path).unwrap();
+    let reply = batch_through(&mut engine, vec![good()]).remove(0);
+    assert!(
+        matches!(&reply, Err(StoreError::Unavailable(why)) if why.contains("was replaced")),
+        "{reply:?}"
+    );
 }

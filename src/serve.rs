@@ -54,11 +54,13 @@ pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
         args.durability.into(),
         args.commit.into(),
     )?);
-    if store.workspace_count().await.map_err(cli::store_err)? == 0 {
-        let ws = store
-            .create_workspace("default")
-            .await
-            .map_err(cli::store_err)?;
+    // One transaction decides whether this is the first start: of several servers
+    // starting on a new database, one creates the workspace and prints its token.
+    if let Some(ws) = store
+        .create_first_workspace("default")
+        .await
+        .map_err(cli::store_err)?
+    {
         let token = cli::issue_token(
             store.as_ref(),
             &ws,

@@ -1,6 +1,11 @@
 //! Versioned schema migrations, tracked in SQLite's `user_version`.
+//!
+//! Several processes may open a new database at once (servers starting together,
+//! `crm admin` beside them): the version is read and the missing migrations are
+//! applied under one exclusive lock, so the others wait for it, then read the new
+//! version and have nothing left to do.
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 /// A step SQL cannot express (Unicode normalization, say), run after the
 /// migration's SQL in the same transaction.
@@ -25,21 +30,30 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     ),
 ];
 
+fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
+    // Without the lock first: an up-to-date database (every start but the first)
+    // never waits for a running server's writes.
+    if version(conn)? == known {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    let current = version(&tx)?;
     anyhow::ensure!(
         current <= known,
         "the database is at schema version {current}, newer than this binary knows ({known})"
     );
-    for (i, (sql, step)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        let tx = conn.transaction()?;
+    for (sql, step) in &MIGRATIONS[current as usize..] {
         tx.execute_batch(sql)?;
         if let Some(step) = step {
             step(&tx)?;
         }
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
     }
+    tx.pragma_update(None, "user_version", known)?;
+    tx.commit()?;
     Ok(())
 }

@@ -156,7 +156,10 @@ pub trait Store: Send + Sync + 'static {
 /// What `crm admin` and the first-run bootstrap use: a workspace's configuration.
 #[async_trait]
 pub trait AdminStore: Send + Sync + 'static {
-    async fn workspace_count(&self) -> StoreResult<i64>;
+    /// Creates the workspace (as `create_workspace`) only if the database has none
+    /// yet, in one transaction: of several servers starting on a new database, one
+    /// makes it and the others get None.
+    async fn create_first_workspace(&self, name: &str) -> StoreResult<Option<WorkspaceRecord>>;
     /// A workspace by integer id or uuid.
     async fn workspace(&self, id_or_uuid: &str) -> StoreResult<Option<WorkspaceRecord>>;
     /// Creates the workspace with its standard data fields.

@@ -300,8 +300,16 @@ impl Store for SqliteStore {
 
 #[async_trait]
 impl AdminStore for SqliteStore {
-    async fn workspace_count(&self) -> StoreResult<i64> {
-        self.read(admin::workspace_count).await
+    async fn create_first_workspace(&self, name: &str) -> StoreResult<Option<WorkspaceRecord>> {
+        let name = name.to_owned();
+        // In the writer's transaction, which holds the database's write lock from
+        // its start: the count and the insert cannot interleave with another
+        // process's.
+        self.write(move |conn| match admin::workspace_count(conn)? {
+            0 => admin::create_workspace(conn, name).map(Some),
+            _ => Ok(None),
+        })
+        .await
     }
 
     async fn workspace(&self, id_or_uuid: &str) -> StoreResult<Option<WorkspaceRecord>> {

@@ -85,23 +85,9 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
     },
-    /// Create a bearer token for a workspace. The secret is printed once.
-    Token {
-        /// The workspace's id or uuid.
-        #[arg(long)]
-        workspace: String,
-        #[arg(long, default_value = "api")]
-        label: String,
-        /// A scope to grant (repeatable). Known: contacts:persons:write.
-        #[arg(long = "scope")]
-        scopes: Vec<String>,
-        /// Grant every known scope.
-        #[arg(long, conflicts_with = "scopes")]
-        all_scopes: bool,
-        /// Expire the token after this many seconds.
-        #[arg(long)]
-        expires_in_secs: Option<i64>,
-    },
+    /// Create (`token create`, or `token` alone as before), list or revoke bearer
+    /// tokens.
+    Token(TokenArgs),
     /// Create an organization (a SalesMap 회사, an Introzy company, a BigChange contact).
     Organization {
         #[arg(long)]
@@ -138,6 +124,63 @@ pub enum AdminCommand {
         #[arg(long = "option")]
         options: Vec<String>,
     },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: Option<TokenCommand>,
+    /// `crm admin token --workspace …` without a subcommand creates a token, as it
+    /// did before `create` existed.
+    #[command(flatten)]
+    pub create: Option<NewTokenArgs>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a bearer token for a workspace. The secret is printed once.
+    Create(NewTokenArgs),
+    /// The workspace's tokens: ids, labels, scopes, expiry and revocation, never
+    /// a secret.
+    List {
+        /// The workspace's id or uuid.
+        #[arg(long)]
+        workspace: String,
+    },
+    /// Revoke a token: every server on the database refuses it within a second.
+    Revoke {
+        /// The token's id (`tokenId`, as `create` and `list` print it).
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct NewTokenArgs {
+    /// The workspace's id or uuid.
+    #[arg(long)]
+    pub workspace: String,
+    #[arg(long, default_value = "api")]
+    pub label: String,
+    /// A scope to grant (repeatable). Known: contacts:persons:write.
+    #[arg(long = "scope")]
+    pub scopes: Vec<String>,
+    /// Grant every known scope.
+    #[arg(long, conflicts_with = "scopes")]
+    pub all_scopes: bool,
+    /// Expire the token after this many seconds.
+    #[arg(long)]
+    pub expires_in_secs: Option<i64>,
+}
+
+impl From<TokenCommand> for AdminCommand {
+    fn from(command: TokenCommand) -> Self {
+        AdminCommand::Token(TokenArgs {
+            command: Some(command),
+            create: None,
+        })
+    }
 }
 
 pub async fn run(cli: Cli, logs: crate::serve::Logs) -> anyhow::Result<()> {
@@ -201,6 +244,40 @@ pub(crate) async fn issue_token(
     }))
 }
 
+async fn token(store: &dyn AdminStore, args: TokenArgs) -> anyhow::Result<serde_json::Value> {
+    let command = match (args.command, args.create) {
+        (Some(command), _) => command,
+        (None, Some(create)) => TokenCommand::Create(create),
+        (None, None) => anyhow::bail!(
+            "token: give --workspace to create one, or a subcommand (create, list, revoke)"
+        ),
+    };
+    Ok(match command {
+        TokenCommand::Create(new) => {
+            let ws = workspace(store, &new.workspace).await?;
+            let scopes = if new.all_scopes {
+                auth::SCOPES.iter().map(|s| s.to_string()).collect()
+            } else {
+                new.scopes
+            };
+            issue_token(store, &ws, &new.label, scopes, new.expires_in_secs).await?
+        }
+        TokenCommand::List { workspace: key } => {
+            let ws = workspace(store, &key).await?;
+            let tokens = store.tokens(ws.id.id).await.map_err(store_err)?;
+            json!({ "workspace": ws, "tokens": tokens })
+        }
+        TokenCommand::Revoke { id } => {
+            let token = store
+                .revoke_token(id)
+                .await
+                .map_err(store_err)?
+                .with_context(|| format!("--id: no token with id {id}"))?;
+            json!({ "revoked": token })
+        }
+    })
+}
+
 /// Runs one admin command and returns what it prints.
 pub async fn admin(
     store: &dyn AdminStore,
@@ -210,21 +287,7 @@ pub async fn admin(
         AdminCommand::Workspace { name } => {
             json!({ "workspace": store.create_workspace(&name).await.map_err(store_err)? })
         }
-        AdminCommand::Token {
-            workspace: key,
-            label,
-            scopes,
-            all_scopes,
-            expires_in_secs,
-        } => {
-            let ws = workspace(store, &key).await?;
-            let scopes = if all_scopes {
-                auth::SCOPES.iter().map(|s| s.to_string()).collect()
-            } else {
-                scopes
-            };
-            issue_token(store, &ws, &label, scopes, expires_in_secs).await?
-        }
+        AdminCommand::Token(args) => token(store, args).await?,
         AdminCommand::Organization {
             workspace: key,
             name,

@@ -219,13 +219,15 @@ async fn every_failure_is_a_problem_and_stores_nothing() {
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
     let unscoped = server
-        .admin(crm::cli::AdminCommand::Token {
-            workspace: t.workspace_id.to_string(),
-            label: "no-scope".into(),
-            scopes: vec![],
-            all_scopes: false,
-            expires_in_secs: None,
-        })
+        .admin(crm::cli::AdminCommand::from(
+            crm::cli::TokenCommand::Create(crm::cli::NewTokenArgs {
+                workspace: t.workspace_id.to_string(),
+                label: "no-scope".into(),
+                scopes: vec![],
+                all_scopes: false,
+                expires_in_secs: None,
+            }),
+        ))
         .await["token"]
         .as_str()
         .unwrap()

@@ -202,13 +202,15 @@ async fn bad_tokens_are_refused_in_every_family() {
     let other = server.tenant("other").await;
     let fx = server.fixtures(&t, "C").await;
     let expired = server
-        .admin(crm::cli::AdminCommand::Token {
-            workspace: t.workspace_id.to_string(),
-            label: "old".into(),
-            scopes: vec![],
-            all_scopes: true,
-            expires_in_secs: Some(-1),
-        })
+        .admin(crm::cli::AdminCommand::from(
+            crm::cli::TokenCommand::Create(crm::cli::NewTokenArgs {
+                workspace: t.workspace_id.to_string(),
+                label: "old".into(),
+                scopes: vec![],
+                all_scopes: true,
+                expires_in_secs: Some(-1),
+            }),
+        ))
         .await["token"]
         .as_str()
         .unwrap()

@@ -521,13 +521,15 @@ async fn malformed_requests_get_salesmap_errors_and_store_nothing() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
     let expired = server
-        .admin(crm::cli::AdminCommand::Token {
-            workspace: t.workspace_id.to_string(),
-            label: "old".into(),
-            scopes: vec![],
-            all_scopes: false,
-            expires_in_secs: Some(-60),
-        })
+        .admin(crm::cli::AdminCommand::from(
+            crm::cli::TokenCommand::Create(crm::cli::NewTokenArgs {
+                workspace: t.workspace_id.to_string(),
+                label: "old".into(),
+                scopes: vec![],
+                all_scopes: false,
+                expires_in_secs: Some(-60),
+            }),
+        ))
         .await["token"]
         .as_str()
         .unwrap()

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use crm::cli::{admin, AdminCommand};
+use crm::cli::{admin, AdminCommand, NewTokenArgs, TokenCommand};
 use crm_server::store::{AdminStore, Durability, SqliteStore};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -59,13 +59,13 @@ impl TestServer {
             .await;
         let workspace_id = ws["workspace"]["id"].as_i64().unwrap();
         let token = self
-            .admin(AdminCommand::Token {
+            .admin(AdminCommand::from(TokenCommand::Create(NewTokenArgs {
                 workspace: workspace_id.to_string(),
                 label: format!("{name}-token"),
                 scopes: vec![],
                 all_scopes: true,
                 expires_in_secs: None,
-            })
+            })))
             .await;
         Tenant {
             workspace_id,

@@ -28,6 +28,10 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
         include_str!("../../migrations/0005_canonical_keys.sql"),
         Some(super::sqlite::rekey::recompute_keys),
     ),
+    (
+        include_str!("../../migrations/0006_token_revocation.sql"),
+        None,
+    ),
 ];
 
 fn version(conn: &Connection) -> rusqlite::Result<i64> {

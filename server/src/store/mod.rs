@@ -165,6 +165,10 @@ pub trait AdminStore: Send + Sync + 'static {
     /// Creates the workspace with its standard data fields.
     async fn create_workspace(&self, name: &str) -> StoreResult<WorkspaceRecord>;
     async fn create_token(&self, token: NewToken) -> StoreResult<i64>;
+    /// The workspace's tokens, oldest first (never their hashes).
+    async fn tokens(&self, workspace_id: i64) -> StoreResult<Vec<TokenInfo>>;
+    /// Revokes the token (again is a no-op); None if there is no such token.
+    async fn revoke_token(&self, token_id: i64) -> StoreResult<Option<TokenInfo>>;
     async fn create_organization(
         &self,
         workspace_id: i64,

@@ -22,6 +22,19 @@ pub struct TokenRecord {
     pub expires_at: Option<Timestamp>,
 }
 
+/// A token as `crm admin token list` and `revoke` show it: never its secret or hash.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenInfo {
+    pub token_id: i64,
+    pub label: String,
+    pub scopes: Vec<String>,
+    pub created_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub workspace: RecordId,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Entity {

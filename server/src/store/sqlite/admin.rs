@@ -8,7 +8,7 @@
 
 use super::super::{
     Builtin, Entity, FieldDefinition, FieldType, NewFieldDefinition, NewToken, PipelineRecord,
-    RecordId, StageRecord, StoreError, StoreResult, TokenRecord, WorkspaceRecord,
+    RecordId, StageRecord, StoreError, StoreResult, TokenInfo, TokenRecord, WorkspaceRecord,
     STANDARD_PERSON_FIELDS,
 };
 use super::records::{is_unique_violation, new_uuid};
@@ -86,7 +86,7 @@ pub fn token_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Opt
     conn.prepare_cached(
         "SELECT t.id, t.label, t.scopes, t.expires_at, w.id, w.uuid
          FROM tokens t JOIN workspaces w ON w.id = t.workspace_id
-         WHERE t.token_hash = ?1",
+         WHERE t.token_hash = ?1 AND t.revoked_at IS NULL",
     )?
     .query_row([&hash[..]], |r| {
         let scopes: String = r.get(2)?;
@@ -103,6 +103,53 @@ pub fn token_by_hash(conn: &Connection, hash: &[u8; 32]) -> rusqlite::Result<Opt
         })
     })
     .optional()
+}
+
+const TOKEN_INFO: &str = "SELECT t.id, t.label, t.scopes, t.created_at, t.expires_at, t.revoked_at,
+        w.id, w.uuid FROM tokens t JOIN workspaces w ON w.id = t.workspace_id";
+
+fn token_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenInfo> {
+    let time = |i: usize| -> rusqlite::Result<_> {
+        let text: Option<String> = r.get(i)?;
+        Ok(text.as_deref().and_then(Timestamp::parse))
+    };
+    let scopes: String = r.get(2)?;
+    Ok(TokenInfo {
+        token_id: r.get(0)?,
+        label: r.get(1)?,
+        scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+        created_at: time(3)?,
+        expires_at: time(4)?,
+        revoked_at: time(5)?,
+        workspace: RecordId {
+            id: r.get(6)?,
+            uuid: r.get(7)?,
+        },
+    })
+}
+
+/// The workspace's tokens, oldest first.
+pub fn tokens(conn: &Connection, workspace_id: i64) -> rusqlite::Result<Vec<TokenInfo>> {
+    conn.prepare(&format!(
+        "{TOKEN_INFO} WHERE t.workspace_id = ?1 ORDER BY t.id"
+    ))?
+    .query_map([workspace_id], token_info)?
+    .collect()
+}
+
+/// Stamps the token revoked (keeping the first stamp); None if there is none.
+pub fn revoke_token(conn: &Connection, token_id: i64) -> StoreResult<Option<TokenInfo>> {
+    conn.execute(
+        "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![token_id, Timestamp::now().to_rfc3339_millis()],
+    )?;
+    Ok(conn
+        .query_row(
+            &format!("{TOKEN_INFO} WHERE t.id = ?1"),
+            [token_id],
+            token_info,
+        )
+        .optional()?)
 }
 
 pub fn create_pipeline(

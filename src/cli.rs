@@ -1,5 +1,6 @@
 //! `crm serve` and `crm admin …`. Admin commands print one JSON object with the new
-//! ids (every id form each family uses), so scripts and tests can read them.
+//! ids (every id form each family uses), so scripts and tests can read them; its
+//! keys are camelCase, like the APIs'.
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};

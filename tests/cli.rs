@@ -30,7 +30,7 @@ fn admin_commands_print_json_with_ids() {
     let ws = admin(&db, &["workspace", "--name", "영업팀"]);
     let ws_id = ws["workspace"]["id"].as_i64().unwrap();
     assert_eq!(ws["workspace"]["name"], "영업팀");
-    assert_eq!(ws["workspace"]["customer_id"].as_i64(), Some(ws_id));
+    assert_eq!(ws["workspace"]["customerId"].as_i64(), Some(ws_id));
     let ws_uuid = ws["workspace"]["uuid"].as_str().unwrap();
 
     // By uuid as well as by id.
@@ -134,6 +134,102 @@ fn admin_commands_print_json_with_ids() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr)
         .contains("--workspace: no workspace with id or uuid \"999\""));
+}
+
+/// Every key of `value`, at any depth, with where it is.
+fn keys(value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(members) => {
+            for (key, member) in members {
+                out.push(format!("{at}.{key}"));
+                keys(member, &format!("{at}.{key}"), out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| keys(item, at, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_admin_command_prints_camel_case_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let ws = admin(&db, &["workspace", "--name", "영업팀"]);
+    let id = ws["workspace"]["id"].as_i64().unwrap().to_string();
+    // `token --workspace` (as before `create` existed) and `token create` both create.
+    let legacy = admin(
+        &db,
+        &["token", "--workspace", &id, "--expires-in-secs", "60"],
+    );
+    let created = admin(
+        &db,
+        &["token", "create", "--workspace", &id, "--all-scopes"],
+    );
+    assert_ne!(legacy["tokenId"], created["tokenId"]);
+    let revoked = admin(
+        &db,
+        &["token", "revoke", "--id", &legacy["tokenId"].to_string()],
+    );
+    let outputs = [
+        ws,
+        legacy,
+        created,
+        admin(&db, &["token", "list", "--workspace", &id]),
+        revoked,
+        admin(
+            &db,
+            &["organization", "--workspace", &id, "--name", "세일즈맵"],
+        ),
+        admin(
+            &db,
+            &[
+                "pipeline",
+                "--workspace",
+                &id,
+                "--name",
+                "영업",
+                "--stage",
+                "발굴",
+            ],
+        ),
+        admin(
+            &db,
+            &[
+                "field",
+                "--workspace",
+                &id,
+                "--entity",
+                "lead",
+                "--name",
+                "등급",
+                "--key",
+                "cf_grade",
+                "--type",
+                "select",
+                "--option",
+                "A",
+            ],
+        ),
+    ];
+    let mut all = Vec::new();
+    for output in &outputs {
+        keys(output, "", &mut all);
+    }
+    let camel = |key: &str| {
+        let last = key.rsplit('.').next().unwrap();
+        last.starts_with(|c: char| c.is_ascii_lowercase())
+            && last.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    let bad: Vec<&String> = all.iter().filter(|k| !camel(k)).collect();
+    assert!(bad.is_empty(), "keys not in camelCase: {bad:?}");
+    for key in [
+        ".workspace.customerId",
+        ".tokenId",
+        ".expiresAt",
+        ".revoked.revokedAt",
+    ] {
+        assert!(all.iter().any(|k| k == key), "{key} missing: {all:?}");
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The data the store takes and gives: plain values, with no behaviour beyond naming
 //! themselves. Kept apart from the traits in `mod.rs` so that the interface reads in
-//! one screen; every type is re-exported from [`crate::store`].
+//! one screen; every type is re-exported from [`crate::store`]. What `crm admin`
+//! prints is serialized from here, with camelCase keys like the APIs'.
 
 use crate::time::Timestamp;
 use serde::Serialize;
@@ -8,6 +9,7 @@ use serde::Serialize;
 /// One record's two representations: the integer id (BigChange's int64 ids and
 /// foreign keys) and the uuid (the string ids SalesMap and Introzy show).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RecordId {
     pub id: i64,
     pub uuid: String,
@@ -122,6 +124,7 @@ impl Builtin {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FieldDefinition {
     #[serde(flatten)]
     pub id: RecordId,
@@ -277,6 +280,7 @@ pub struct CustomerRecord {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PipelineRecord {
     #[serde(flatten)]
     pub id: RecordId,
@@ -286,6 +290,7 @@ pub struct PipelineRecord {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StageRecord {
     #[serde(flatten)]
     pub id: RecordId,
@@ -294,6 +299,7 @@ pub struct StageRecord {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WorkspaceRecord {
     #[serde(flatten)]
     pub id: RecordId,
@@ -303,6 +309,7 @@ pub struct WorkspaceRecord {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OrganizationRecord {
     #[serde(flatten)]
     pub id: RecordId,

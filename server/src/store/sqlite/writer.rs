@@ -274,9 +274,19 @@ impl Engine {
 
     /// Runs a batch in one transaction; None if it committed, else why not.
     fn run_batch(&mut self, batch: &mut [Box<dyn Job>], stats: &Stats) -> Option<Failed> {
-        let outcome = self.try_batch(batch);
-        let failed = match outcome {
-            Ok(()) => None,
+        match self.try_batch(batch) {
+            Ok(()) => {
+                if let Some(why) = self.unavailable.take() {
+                    tracing::info!(was = %why, "the database takes writes again");
+                }
+                stats.commits.fetch_add(1, Relaxed);
+                stats.writes.fetch_add(batch.len() as u64, Relaxed);
+                let size = batch.len() as u64;
+                if let Some(i) = BATCH_SIZE_BOUNDS.iter().position(|b| size <= *b) {
+                    stats.batches[i].fetch_add(1, Relaxed);
+                }
+                None
+            }
             Err(Failed::Unavailable(why)) => {
                 // Whatever the connection was doing, a new one starts clean; a
                 // connection to a file that is no longer at the path is useless.
@@ -285,22 +295,10 @@ impl Engine {
                     tracing::error!(error = %why, "the database cannot take writes; answering 503");
                 }
                 self.unavailable = Some(why.clone());
-                return Some(Failed::Unavailable(why));
+                Some(Failed::Unavailable(why))
             }
             Err(failed) => Some(failed),
-        };
-        if let Some(why) = self.unavailable.take() {
-            tracing::info!(was = %why, "the database takes writes again");
         }
-        if failed.is_none() {
-            stats.commits.fetch_add(1, Relaxed);
-            stats.writes.fetch_add(batch.len() as u64, Relaxed);
-            let size = batch.len() as u64;
-            if let Some(i) = BATCH_SIZE_BOUNDS.iter().position(|b| size <= *b) {
-                stats.batches[i].fetch_add(1, Relaxed);
-            }
-        }
-        failed
     }
 
     fn try_batch(&mut self, batch: &mut [Box<dyn Job>]) -> Result<(), Failed> {

@@ -25,6 +25,9 @@ pub fn is_unavailable(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// How long a connection waits for another's lock before answering SQLITE_BUSY.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A connection with the store's settings. Only the first open of a store may
 /// create the file: a connection opened later (a reader, the writer reopening)
 /// on a path whose file is gone must fail, not start an empty database there.
@@ -36,10 +39,30 @@ pub fn connect(path: &Path, durability: Durability, create: bool) -> rusqlite::R
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", durability.pragma())?;
     Ok(conn)
+}
+
+/// Puts the database in WAL mode; returns the mode SQLite reports. On a new
+/// database another process may be switching it at the same moment, and SQLite
+/// then answers SQLITE_BUSY at once, without waiting out the busy timeout (it
+/// does not wait while it holds a read lock): try again, for as long as that
+/// timeout.
+pub fn wal_mode(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
+            Err(e)
+                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// The database and its WAL and shared-memory files (those that exist).

@@ -105,8 +105,7 @@ impl SqliteStore {
         let mut conn = file::connect(&path, durability, true)
             .with_context(|| format!("opening the database {}", path.display()))?;
         file::ensure_read_write(&conn, &path)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        let mode = file::wal_mode(&conn)
             .with_context(|| format!("putting the database {} in WAL mode", path.display()))?;
         anyhow::ensure!(
             mode.eq_ignore_ascii_case("wal"),

@@ -377,7 +377,11 @@ async fn an_old_database_gets_canonical_keys_and_keeps_rows_that_now_collide() {
         .db()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    // The newest version: 0005 ran, and whatever came after it.
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/server/migrations"))
+        .unwrap()
+        .count() as i64;
+    assert_eq!(version, migrations);
     let key = |table: &str, id: i64| -> Option<String> {
         let column = if table == "people" {
             "email_norm"

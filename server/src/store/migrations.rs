@@ -30,9 +30,23 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     ),
     (
         include_str!("../../migrations/0006_token_revocation.sql"),
-        None,
+        Some(add_revoked_at),
     ),
 ];
+
+/// Migration 0006's column, added only where it is missing (a database whose
+/// version was set back, a copy restored over a newer one).
+fn add_revoked_at(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    let present: i64 = tx.query_row(
+        "SELECT count(*) FROM pragma_table_info('tokens') WHERE name = 'revoked_at'",
+        [],
+        |r| r.get(0),
+    )?;
+    if present == 0 {
+        tx.execute_batch("ALTER TABLE tokens ADD COLUMN revoked_at TEXT")?;
+    }
+    Ok(())
+}
 
 fn version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -1,8 +1,9 @@
 //! The edges of reading a request, for every create operation
 //! (`crm_testkit::OPERATIONS`) and every media type it takes: XML that would lose
-//! content (a second root, trailing content, attributes), and form values that
-//! would store a NUL or a replacement character. Each case asserts the exact
-//! status and envelope, and the stored rows.
+//! content (a second root, trailing content, attributes), form values that would
+//! store a NUL or a replacement character, and headers the operation never
+//! declared. Each case asserts the exact status and envelope, and the stored rows.
+//! The bound on bodies buffered at once is `tests/body_budget.rs`.
 
 mod common;
 
@@ -83,6 +84,12 @@ fn check_error(
         ));
     }
     Ok(())
+}
+
+fn assert_error(op: &Operation, got: (u16, &Value), status: u16, expected: &str, case: &str) {
+    if let Err(e) = check_error(op, got, status, expected, case) {
+        panic!("{e}");
+    }
 }
 
 /// Hostile bodies per media type: (body, the exact message of the 400).
@@ -320,5 +327,75 @@ async fn an_unknown_field_is_treated_alike_in_json_xml_and_form() {
             json!({"referenceId": reference, "addressCity": null, "gender": "male"})
         );
     }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn headers_an_operation_does_not_declare_are_never_decoded() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let fx = server.fixtures(&t, "C").await;
+    for op in &OPERATIONS {
+        let body = |s: &str| (op.body)(s, &fx).to_string().into_bytes();
+        // Bytes that are not visible ASCII, in headers no operation reads.
+        let unrelated: &[(&str, &[u8])] = &[("user-agent", b"M\xfcller"), ("x-note", b"\xff\xfe")];
+        let (status, _, answer) =
+            send(&server, op, &fx, &t.token, JSON, unrelated, body("ua")).await;
+        assert_eq!(status, op.success, "{}: {answer}", op.name());
+        let row = (op.stored)("ua");
+        let count: i64 = server
+            .db()
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM {} WHERE {} = ?1",
+                    row.table, row.column
+                ),
+                [&row.value],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(count, 1, "{}: stored once", op.name());
+
+        // A header the operation declares is decoded, and its error names it.
+        let before = stored(&server);
+        for (extra, expected) in [
+            (
+                vec![("idempotency-key", &b"M\xfcller"[..])],
+                "Idempotency-Key: not a valid header value (visible ASCII only)",
+            ),
+            (
+                vec![
+                    ("idempotency-key", &b"k-1"[..]),
+                    ("idempotency-key", &b"k-2"[..]),
+                ],
+                "Idempotency-Key: sent more than once",
+            ),
+        ] {
+            let (status, _, answer) =
+                send(&server, op, &fx, &t.token, JSON, &extra, body("bad")).await;
+            assert_error(op, (status, &answer), 400, expected, &format!("{extra:?}"));
+        }
+        assert_eq!(stored(&server), before, "{}: nothing stored", op.name());
+    }
+    // BigChange's own words for a `Customer-Id` it cannot read are kept.
+    let big = crm_testkit::operation("bigchange_create_person");
+    let resp = reqwest::Client::new()
+        .post(format!("{}{}", server.url, big.path))
+        .header("authorization", format!("Bearer {}", t.token))
+        .header("content-type", JSON)
+        .header("customer-id", HeaderValue::from_bytes(b"1\xff").unwrap())
+        .body((big.body)("cid", &fx).to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let answer: Value = resp.json().await.unwrap();
+    assert_error(
+        big,
+        (status, &answer),
+        400,
+        "Customer-Id: the header is required and must be an integer (int64)",
+        "Customer-Id: 1\\xff",
+    );
     server.stop().await;
 }

@@ -25,11 +25,9 @@ pub mod time;
 pub use facts::{DocumentFacts, OperationFacts};
 
 use body::{JsonBody, MultiFormatBody};
-use dropshot::{
-    Body, Header, HttpError, HttpResponseCreated, HttpResponseOk, Path, RequestContext,
-};
+use dropshot::{Body, HttpError, HttpResponseCreated, HttpResponseOk, Path, RequestContext};
 use extract::{Lenient, LenientShared};
-use headers::IdempotencyKeyHeader;
+use headers::{Headers, IdempotencyKeyHeader};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -66,7 +64,7 @@ pub trait CrmApi {
     }]
     async fn salesmap_create_people(
         rqctx: RequestContext<Self::Context>,
-        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        idempotency: LenientShared<Headers<IdempotencyKeyHeader>>,
         body: Lenient<JsonBody<salesmap::CreatePeopleRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError>;
 
@@ -78,7 +76,7 @@ pub trait CrmApi {
     }]
     async fn salesmap_create_lead(
         rqctx: RequestContext<Self::Context>,
-        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        idempotency: LenientShared<Headers<IdempotencyKeyHeader>>,
         body: Lenient<JsonBody<salesmap::CreateLeadRequest>>,
     ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError>;
 
@@ -90,7 +88,7 @@ pub trait CrmApi {
     }]
     async fn introzy_create_person(
         rqctx: RequestContext<Self::Context>,
-        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        idempotency: LenientShared<Headers<IdempotencyKeyHeader>>,
         body: Lenient<JsonBody<introzy::CreatePersonRequest>>,
     ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError>;
 
@@ -104,7 +102,7 @@ pub trait CrmApi {
     }]
     async fn bigchange_create_person(
         rqctx: RequestContext<Self::Context>,
-        headers: LenientShared<Header<bigchange::PersonHeaders>>,
+        headers: LenientShared<Headers<bigchange::PersonHeaders>>,
         body: Lenient<JsonBody<bigchange::CreatePersonModel>>,
     ) -> Result<
         bigchange::ProblemOr<HttpResponseCreated<bigchange::CreatedRecord>>,
@@ -119,7 +117,7 @@ pub trait CrmApi {
     }]
     async fn maiascore_create_customer(
         rqctx: RequestContext<Self::Context>,
-        idempotency: LenientShared<Header<IdempotencyKeyHeader>>,
+        idempotency: LenientShared<Headers<IdempotencyKeyHeader>>,
         body: Lenient<MultiFormatBody<maiascore::CustomerInput>>,
     ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError>;
 

@@ -87,10 +87,10 @@ pub trait Extracted {
     fn into_inner(self) -> Self::Inner;
 }
 
-impl<T: DeserializeOwned + JsonSchema + Send + Sync + 'static> Extracted for dropshot::Header<T> {
+impl<T> Extracted for crate::headers::Headers<T> {
     type Inner = T;
     fn into_inner(self) -> T {
-        dropshot::Header::into_inner(self)
+        self.0
     }
 }
 

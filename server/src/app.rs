@@ -8,11 +8,11 @@ use crate::store::Store;
 use anyhow::Context as _;
 use crm_api::body::{JsonBody, MultiFormatBody};
 use crm_api::extract::{Lenient, LenientShared};
-use crm_api::headers::IdempotencyKeyHeader;
+use crm_api::headers::{Headers, IdempotencyKeyHeader};
 use crm_api::{self as api, CrmApi, DocumentPath};
 use dropshot::{ApiDescription, ApiEndpoint, ApiEndpointVersions};
 use dropshot::{
-    Body, ConfigDropshot, Header, HttpError, HttpResponseCreated, HttpResponseOk, HttpServer, Path,
+    Body, ConfigDropshot, HttpError, HttpResponseCreated, HttpResponseOk, HttpServer, Path,
     RequestContext, ServerBuilder,
 };
 use http::Method;
@@ -45,7 +45,7 @@ impl Default for ServerConfig {
 
 pub enum CrmServer {}
 
-type Key = LenientShared<Header<IdempotencyKeyHeader>>;
+type Key = LenientShared<Headers<IdempotencyKeyHeader>>;
 
 impl CrmApi for CrmServer {
     type Context = ServerContext;
@@ -81,7 +81,7 @@ impl CrmApi for CrmServer {
 
     async fn bigchange_create_person(
         rqctx: RequestContext<ServerContext>,
-        headers: LenientShared<Header<api::bigchange::PersonHeaders>>,
+        headers: LenientShared<Headers<api::bigchange::PersonHeaders>>,
         body: Lenient<JsonBody<api::bigchange::CreatePersonModel>>,
     ) -> Result<
         api::bigchange::ProblemOr<HttpResponseCreated<api::bigchange::CreatedRecord>>,

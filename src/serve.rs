@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Request body bytes buffered at once, across every request; past it a new
+    /// body gets 503 with Retry-After. At least --max-body-bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    pub max_inflight_body_bytes: usize,
     /// How long an Idempotency-Key is remembered, in seconds.
     #[arg(long, default_value_t = 24 * 60 * 60)]
     pub idempotency_ttl_secs: u64,
@@ -85,6 +89,7 @@ pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
         crm_server::ServerConfig {
             bind: args.bind,
             request_body_max_bytes: args.max_body_bytes,
+            max_inflight_body_bytes: args.max_inflight_body_bytes,
             idempotency_ttl: Duration::from_secs(args.idempotency_ttl_secs),
             dropped_log_lines: Some(logs.dropped.clone()),
         },

@@ -8,7 +8,7 @@ use crate::operation::{Operation, ProblemCreated201};
 use dropshot::{
     ApiEndpointResponse, Body, ErrorStatusCode, HttpError, HttpResponse, HttpResponseError,
 };
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -19,7 +19,7 @@ pub const PERSONS_WRITE: &str = "contacts:persons:write";
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 pub const CREATE_PERSON: OperationFacts = OperationFacts::new("bigchange_create_person")
-    .error_statuses(&[400, 401, 403, 413, 415, 422, 500])
+    .error_statuses(&[400, 401, 403, 413, 415, 422, 500, 503])
     .error_media_type(PROBLEM_JSON)
     .required_scopes(&[PERSONS_WRITE]);
 
@@ -168,15 +168,18 @@ impl ProblemDetails {
         }
     }
 
-    /// The problem as the response it is: its own status, `application/problem+json`.
-    pub fn into_response(self) -> Result<http::Response<Body>, HttpError> {
+    /// The problem as the response it is: its own status, `application/problem+json`,
+    /// and `headers` (`Retry-After`).
+    pub fn into_response(self, headers: HeaderMap) -> Result<http::Response<Body>, HttpError> {
         let body =
             serde_json::to_vec(&self).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
-        http::Response::builder()
+        let mut response = http::Response::builder()
             .status(u16::try_from(self.status).unwrap_or(500))
             .header(http::header::CONTENT_TYPE, PROBLEM_JSON)
             .body(Body::from(body))
-            .map_err(|e| HttpError::for_internal_error(e.to_string()))
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+        response.headers_mut().extend(headers);
+        Ok(response)
     }
 }
 
@@ -246,18 +249,18 @@ impl From<HttpError> for Problem {
 }
 
 /// A success response `R`, or a problem sent as `application/problem+json` with its
-/// own status. The emitted document shows `R`; the problem statuses are declared in
-/// [`DOCUMENT`].
+/// own status and headers. The emitted document shows `R`; the problem statuses are
+/// declared in [`DOCUMENT`].
 pub enum ProblemOr<R> {
     Ok(R),
-    Problem(ProblemDetails),
+    Problem(Box<ProblemDetails>, HeaderMap),
 }
 
 impl<R: HttpResponse> HttpResponse for ProblemOr<R> {
     fn to_result(self) -> Result<http::Response<Body>, HttpError> {
         match self {
             ProblemOr::Ok(r) => r.to_result(),
-            ProblemOr::Problem(p) => p.into_response(),
+            ProblemOr::Problem(p, headers) => p.into_response(headers),
         }
     }
 
@@ -268,7 +271,7 @@ impl<R: HttpResponse> HttpResponse for ProblemOr<R> {
     fn status_code(&self) -> StatusCode {
         match self {
             ProblemOr::Ok(r) => r.status_code(),
-            ProblemOr::Problem(p) => u16::try_from(p.status)
+            ProblemOr::Problem(p, _) => u16::try_from(p.status)
                 .ok()
                 .and_then(|s| StatusCode::from_u16(s).ok())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),

@@ -56,10 +56,11 @@ pub trait ErrorEnvelope: serde::Serialize + Sized + Send + 'static {
     }
 }
 
-/// The message a caller may see: dropshot's own for client errors, nothing of the
-/// internals for server errors.
+/// The message a caller may see: the error's own for client errors and for 503
+/// (which says why to come back later), nothing of the internals for other server
+/// errors.
 pub fn public_message(e: HttpError) -> String {
-    if e.status_code.is_server_error() {
+    if e.status_code.is_server_error() && e.status_code != ErrorStatusCode::SERVICE_UNAVAILABLE {
         INTERNAL_MESSAGE.to_owned()
     } else {
         e.external_message

@@ -25,9 +25,10 @@ pub mod time;
 pub use facts::{DocumentFacts, OperationFacts};
 
 use body::{JsonBody, MultiFormatBody};
-use dropshot::{Body, HttpError, HttpResponseCreated, HttpResponseOk, Path, RequestContext};
+use dropshot::{Body, HttpError, HttpResponseCreated, Path, RequestContext};
 use extract::{Lenient, LenientShared};
 use headers::{Headers, IdempotencyKeyHeader};
+use operation::{CreatedOr, OkOr};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -66,7 +67,10 @@ pub trait CrmApi {
         rqctx: RequestContext<Self::Context>,
         idempotency: LenientShared<Headers<IdempotencyKeyHeader>>,
         body: Lenient<JsonBody<salesmap::CreatePeopleRequest>>,
-    ) -> Result<HttpResponseCreated<salesmap::CreatePeopleResponse>, salesmap::SalesmapError>;
+    ) -> Result<
+        CreatedOr<salesmap::CreatePeopleResponse, salesmap::SalesmapError>,
+        salesmap::SalesmapError,
+    >;
 
     /// 리드 생성: create a SalesMap lead.
     #[endpoint {
@@ -78,7 +82,10 @@ pub trait CrmApi {
         rqctx: RequestContext<Self::Context>,
         idempotency: LenientShared<Headers<IdempotencyKeyHeader>>,
         body: Lenient<JsonBody<salesmap::CreateLeadRequest>>,
-    ) -> Result<HttpResponseCreated<salesmap::CreateLeadResponse>, salesmap::SalesmapError>;
+    ) -> Result<
+        CreatedOr<salesmap::CreateLeadResponse, salesmap::SalesmapError>,
+        salesmap::SalesmapError,
+    >;
 
     /// Introzy: create a person.
     #[endpoint {
@@ -90,7 +97,10 @@ pub trait CrmApi {
         rqctx: RequestContext<Self::Context>,
         idempotency: LenientShared<Headers<IdempotencyKeyHeader>>,
         body: Lenient<JsonBody<introzy::CreatePersonRequest>>,
-    ) -> Result<HttpResponseCreated<introzy::CreatePersonResponse>, introzy::IntrozyError>;
+    ) -> Result<
+        CreatedOr<introzy::CreatePersonResponse, introzy::IntrozyError>,
+        introzy::IntrozyError,
+    >;
 
     /// BigChange: create a person (scope `contacts:persons:write`).
     ///
@@ -119,7 +129,7 @@ pub trait CrmApi {
         rqctx: RequestContext<Self::Context>,
         idempotency: LenientShared<Headers<IdempotencyKeyHeader>>,
         body: Lenient<MultiFormatBody<maiascore::CustomerInput>>,
-    ) -> Result<HttpResponseOk<maiascore::Customer>, maiascore::MaiaError>;
+    ) -> Result<OkOr<maiascore::Customer, maiascore::MaiaError>, maiascore::MaiaError>;
 
     /// The hand-written OpenAPI documents, served exactly as they are in `openapi/`.
     #[endpoint {

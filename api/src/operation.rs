@@ -7,7 +7,11 @@ use crate::bigchange::{Problem, ProblemDetails, ProblemOr};
 use crate::envelope::ErrorEnvelope;
 use crate::facts::OperationFacts;
 use crate::headers::CreateHeaders;
-use dropshot::{HttpResponse, HttpResponseCreated, HttpResponseError, HttpResponseOk};
+use dropshot::{
+    ApiEndpointResponse, Body, HttpError, HttpResponse, HttpResponseCreated, HttpResponseError,
+    HttpResponseOk,
+};
+use http::{HeaderMap, StatusCode};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -28,7 +32,67 @@ pub trait Operation: Send + Sync + 'static {
 pub trait Answer<O, E> {
     type Response: HttpResponse + Send + Sync + 'static;
     type Error: HttpResponseError + Send + Sync + 'static;
-    fn answer(result: Result<O, E>) -> Result<Self::Response, Self::Error>;
+    fn answer(result: Result<O, Refusal<E>>) -> Result<Self::Response, Self::Error>;
+}
+
+/// A failure in the family's envelope, with the response headers it needs
+/// (`Retry-After` on a 503).
+pub struct Refusal<E> {
+    pub error: E,
+    pub headers: HeaderMap,
+}
+
+/// A success response `R`, or an error `E` that carries headers. Dropshot builds an
+/// endpoint's error type into a response through `HttpResponseContent`, which can
+/// add no header (only its own `HttpError` carries headers), so an error with
+/// headers travels here, on the success path. The emitted document shows `R`; the
+/// error statuses are declared in the family's facts.
+pub enum OrRefusal<R, E> {
+    Ok(R),
+    Refused(E, HeaderMap),
+}
+
+/// 201 with the body, or the family's error with its headers.
+pub type CreatedOr<O, E> = OrRefusal<HttpResponseCreated<O>, E>;
+/// 200 with the body, or the family's error with its headers.
+pub type OkOr<O, E> = OrRefusal<HttpResponseOk<O>, E>;
+
+impl<R: HttpResponse, E: HttpResponseError> HttpResponse for OrRefusal<R, E> {
+    fn to_result(self) -> Result<http::Response<Body>, HttpError> {
+        match self {
+            OrRefusal::Ok(r) => r.to_result(),
+            OrRefusal::Refused(e, headers) => {
+                let status = e.status_code().as_status();
+                let mut response = e.to_response(http::Response::builder().status(status))?;
+                response.headers_mut().extend(headers);
+                Ok(response)
+            }
+        }
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        R::response_metadata()
+    }
+
+    fn status_code(&self) -> StatusCode {
+        match self {
+            OrRefusal::Ok(r) => r.status_code(),
+            OrRefusal::Refused(e, _) => e.status_code().as_status(),
+        }
+    }
+}
+
+/// `response(body)` on success; an error without headers goes out through
+/// dropshot's error path, one with headers through [`OrRefusal`].
+fn or_refusal<O, R, E>(
+    result: Result<O, Refusal<E>>,
+    response: fn(O) -> R,
+) -> Result<OrRefusal<R, E>, E> {
+    match result {
+        Ok(o) => Ok(OrRefusal::Ok(response(o))),
+        Err(r) if r.headers.is_empty() => Err(r.error),
+        Err(r) => Ok(OrRefusal::Refused(r.error, r.headers)),
+    }
 }
 
 /// 201 with the body; errors as the family's JSON error type.
@@ -39,10 +103,10 @@ where
     O: Serialize + JsonSchema + Send + Sync + 'static,
     E: HttpResponseError + Send + Sync + 'static,
 {
-    type Response = HttpResponseCreated<O>;
+    type Response = CreatedOr<O, E>;
     type Error = E;
-    fn answer(result: Result<O, E>) -> Result<Self::Response, E> {
-        result.map(HttpResponseCreated)
+    fn answer(result: Result<O, Refusal<E>>) -> Result<Self::Response, E> {
+        or_refusal(result, HttpResponseCreated)
     }
 }
 
@@ -54,10 +118,10 @@ where
     O: Serialize + JsonSchema + Send + Sync + 'static,
     E: HttpResponseError + Send + Sync + 'static,
 {
-    type Response = HttpResponseOk<O>;
+    type Response = OkOr<O, E>;
     type Error = E;
-    fn answer(result: Result<O, E>) -> Result<Self::Response, E> {
-        result.map(HttpResponseOk)
+    fn answer(result: Result<O, Refusal<E>>) -> Result<Self::Response, E> {
+        or_refusal(result, HttpResponseOk)
     }
 }
 
@@ -72,10 +136,10 @@ where
 {
     type Response = ProblemOr<HttpResponseCreated<O>>;
     type Error = Problem;
-    fn answer(result: Result<O, ProblemDetails>) -> Result<Self::Response, Problem> {
+    fn answer(result: Result<O, Refusal<ProblemDetails>>) -> Result<Self::Response, Problem> {
         Ok(match result {
             Ok(o) => ProblemOr::Ok(HttpResponseCreated(o)),
-            Err(p) => ProblemOr::Problem(p),
+            Err(r) => ProblemOr::Problem(Box::new(r.error), r.headers),
         })
     }
 }

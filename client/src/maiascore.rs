@@ -1012,7 +1012,12 @@ information will be used for AI agent training.
 `referenceId` is unique in the workspace; `dateOfBirth` is a real calendar
 date, not in the future; `gender` and `maritalStatus` take the listed values.
 XML documents with a DTD (`<!DOCTYPE>`) are refused: no entity is ever
-expanded.
+expanded. An XML body is one `<item>` whose fields are child elements: a
+second root element, anything but whitespace and comments after it, text
+directly inside `<item>`, and attributes (other than namespace declarations)
+are refused rather than dropped. Every value, however encoded (a character
+reference, a form field's percent-encoding), must be UTF-8 without a NUL
+character.
 
 
 Sends a `POST` request to `/customers`
@@ -1167,6 +1172,13 @@ pub mod builder {
                     )
                 }
                 500u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                503u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

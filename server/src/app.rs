@@ -6,14 +6,16 @@ use crate::metrics::{DroppedLines, Metrics};
 use crate::pipeline::{create, method_not_allowed, Create};
 use crate::store::Store;
 use anyhow::Context as _;
+use crm_api::body::budget::{self, BodyBudget};
 use crm_api::body::{JsonBody, MultiFormatBody};
 use crm_api::extract::{Lenient, LenientShared};
 use crm_api::headers::{Headers, IdempotencyKeyHeader};
+use crm_api::operation::{CreatedOr, OkOr};
 use crm_api::{self as api, CrmApi, DocumentPath};
 use dropshot::{ApiDescription, ApiEndpoint, ApiEndpointVersions};
 use dropshot::{
-    Body, ConfigDropshot, HttpError, HttpResponseCreated, HttpResponseOk, HttpServer, Path,
-    RequestContext, ServerBuilder,
+    Body, ConfigDropshot, HttpError, HttpResponseCreated, HttpServer, Path, RequestContext,
+    ServerBuilder,
 };
 use http::Method;
 use serde_json::Value;
@@ -25,6 +27,9 @@ pub struct ServerConfig {
     pub bind: SocketAddr,
     /// The largest request body accepted.
     pub request_body_max_bytes: usize,
+    /// Request body bytes buffered at once, across every request; past it a new
+    /// body is refused with 503. At least `request_body_max_bytes`.
+    pub max_inflight_body_bytes: usize,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
     /// Where the process counts the log lines it dropped (see `crm serve`), for
@@ -37,6 +42,7 @@ impl Default for ServerConfig {
         ServerConfig {
             bind: "127.0.0.1:8080".parse().expect("valid address"),
             request_body_max_bytes: 1024 * 1024,
+            max_inflight_body_bytes: 64 * 1024 * 1024,
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             dropped_log_lines: None,
         }
@@ -55,7 +61,7 @@ impl CrmApi for CrmServer {
         headers: Key,
         body: Lenient<JsonBody<api::salesmap::CreatePeopleRequest>>,
     ) -> Result<
-        HttpResponseCreated<api::salesmap::CreatePeopleResponse>,
+        CreatedOr<api::salesmap::CreatePeopleResponse, api::salesmap::SalesmapError>,
         api::salesmap::SalesmapError,
     > {
         create::<api::salesmap::CreatePeople, _, _>(rqctx, headers, body).await
@@ -65,8 +71,10 @@ impl CrmApi for CrmServer {
         rqctx: RequestContext<ServerContext>,
         headers: Key,
         body: Lenient<JsonBody<api::salesmap::CreateLeadRequest>>,
-    ) -> Result<HttpResponseCreated<api::salesmap::CreateLeadResponse>, api::salesmap::SalesmapError>
-    {
+    ) -> Result<
+        CreatedOr<api::salesmap::CreateLeadResponse, api::salesmap::SalesmapError>,
+        api::salesmap::SalesmapError,
+    > {
         create::<api::salesmap::CreateLead, _, _>(rqctx, headers, body).await
     }
 
@@ -74,8 +82,10 @@ impl CrmApi for CrmServer {
         rqctx: RequestContext<ServerContext>,
         headers: Key,
         body: Lenient<JsonBody<api::introzy::CreatePersonRequest>>,
-    ) -> Result<HttpResponseCreated<api::introzy::CreatePersonResponse>, api::introzy::IntrozyError>
-    {
+    ) -> Result<
+        CreatedOr<api::introzy::CreatePersonResponse, api::introzy::IntrozyError>,
+        api::introzy::IntrozyError,
+    > {
         create::<api::introzy::CreatePerson, _, _>(rqctx, headers, body).await
     }
 
@@ -94,7 +104,8 @@ impl CrmApi for CrmServer {
         rqctx: RequestContext<ServerContext>,
         headers: Key,
         body: Lenient<MultiFormatBody<api::maiascore::CustomerInput>>,
-    ) -> Result<HttpResponseOk<api::maiascore::Customer>, api::maiascore::MaiaError> {
+    ) -> Result<OkOr<api::maiascore::Customer, api::maiascore::MaiaError>, api::maiascore::MaiaError>
+    {
         create::<api::maiascore::CreateCustomer, _, _>(rqctx, headers, body).await
     }
 
@@ -126,6 +137,12 @@ pub fn serve(
     store: Arc<dyn Store>,
     specs: Specs,
 ) -> anyhow::Result<HttpServer<ServerContext>> {
+    anyhow::ensure!(
+        config.max_inflight_body_bytes >= config.request_body_max_bytes,
+        "the bytes of request bodies buffered at once ({}) must be at least the largest body accepted ({})",
+        config.max_inflight_body_bytes,
+        config.request_body_max_bytes
+    );
     let mut api = api::crm_api_mod::api_description::<CrmServer>()
         .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
     let document = crm_api::contract::dropshot_document()?;
@@ -142,11 +159,18 @@ pub fn serve(
         ..Default::default()
     };
     spawn_idempotency_purge(store.clone(), config.idempotency_ttl);
+    budget::provide::<ServerContext>();
+    let body_budget = Arc::new(BodyBudget::new(config.max_inflight_body_bytes));
     let context = ServerContext {
-        metrics: Arc::new(Metrics::new(store.clone(), config.dropped_log_lines)),
+        metrics: Arc::new(Metrics::new(
+            store.clone(),
+            body_budget.clone(),
+            config.dropped_log_lines,
+        )),
         store,
         specs,
         idempotency_ttl: config.idempotency_ttl,
+        body_budget,
     };
     ServerBuilder::new(api, context, log)
         .config(dropshot_config)

@@ -2,6 +2,7 @@
 
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crm_api::body::budget::{BodyBudget, BodyBudgetContext};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,4 +16,12 @@ pub struct ServerContext {
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
     pub metrics: Arc<Metrics>,
+    /// Request body bytes that may be buffered at once.
+    pub body_budget: Arc<BodyBudget>,
+}
+
+impl BodyBudgetContext for ServerContext {
+    fn body_budget(&self) -> &BodyBudget {
+        &self.body_budget
+    }
 }

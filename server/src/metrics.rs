@@ -3,15 +3,17 @@
 //! by tenant is not for every caller to see.
 //!
 //! Requests by operation and status, their latency, idempotent replays, the store's
-//! commits and their batch sizes, and log lines dropped because the log reader
-//! stalled.
+//! commits and their batch sizes, request body bytes being read, and log lines
+//! dropped because the log reader stalled.
 
 use crate::store::Store;
+use crm_api::body::budget::BodyBudget;
 use dropshot::{Body, ConfigDropshot, HttpError, HttpServer, RequestContext, ServerBuilder};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, NoLabelSet};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
@@ -45,7 +47,11 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(store: Arc<dyn Store>, dropped_log_lines: Option<DroppedLines>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        body_budget: Arc<BodyBudget>,
+        dropped_log_lines: Option<DroppedLines>,
+    ) -> Self {
         let mut registry = Registry::with_prefix("crm");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::new_with_constructor(latency_histogram as fn() -> Histogram);
@@ -65,8 +71,9 @@ impl Metrics {
             "Requests answered with the recorded answer of an Idempotency-Key",
             replays.clone(),
         );
-        registry.register_collector(Box::new(StoreCollector {
+        registry.register_collector(Box::new(Sampled {
             store,
+            body_budget,
             dropped_log_lines,
         }));
         Metrics {
@@ -107,18 +114,19 @@ impl Metrics {
 }
 
 /// What is read at each scrape rather than counted as it happens.
-struct StoreCollector {
+struct Sampled {
     store: Arc<dyn Store>,
+    body_budget: Arc<BodyBudget>,
     dropped_log_lines: Option<DroppedLines>,
 }
 
-impl std::fmt::Debug for StoreCollector {
+impl std::fmt::Debug for Sampled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StoreCollector")
+        f.write_str("Sampled")
     }
 }
 
-impl Collector for StoreCollector {
+impl Collector for Sampled {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let stats = self.store.writer_stats();
         let counter = |encoder: &mut DescriptorEncoder, name: &str, help: &str, v: u64| {
@@ -151,6 +159,14 @@ impl Collector for StoreCollector {
                 MetricType::Histogram,
             )?
             .encode_histogram::<NoLabelSet>(stats.writes as f64, stats.commits, &buckets, None)?;
+        let in_flight =
+            ConstGauge::new(i64::try_from(self.body_budget.in_use()).unwrap_or(i64::MAX));
+        in_flight.encode(encoder.encode_descriptor(
+            "request_body_bytes_in_flight",
+            "Request body bytes reserved by the bodies being read (at most --max-inflight-body-bytes)",
+            None,
+            in_flight.metric_type(),
+        )?)?;
         if let Some(dropped) = &self.dropped_log_lines {
             counter(
                 &mut encoder,

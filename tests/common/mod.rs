@@ -152,6 +152,11 @@ impl TestServer {
         out["field"]["id"].as_i64().unwrap()
     }
 
+    /// What the running server's handlers share (its store, metrics, body budget).
+    pub fn context(&self) -> &crm_server::ServerContext {
+        self.server.as_ref().expect("running").app_private()
+    }
+
     /// A separate connection to the database file: what was really stored.
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(

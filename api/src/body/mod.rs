@@ -5,20 +5,24 @@
 //! Dropshot takes one content type per endpoint; these extractors read the raw body
 //! and dispatch on `Content-Type`. Their metadata is `TypedBody<T>`'s (JSON), so the
 //! emitted document has the body's schema; the other media types are declared in
-//! the family's facts. Every text in a body goes through one check ([`text`]),
+//! the family's facts. Every body is read within the server's [`budget`] of bytes
+//! buffered at once, and every text in it goes through one check ([`text`]),
 //! whatever its format. Every failure names what was wrong, as an `HttpError` the
 //! family turns into its own envelope.
 
+pub mod budget;
 mod form;
 mod json;
 pub mod text;
 mod xml;
 
 use async_trait::async_trait;
+use budget::Reservation;
 use dropshot::{
     ApiEndpointBodyContentType, ExclusiveExtractor, ExtractorMetadata, HttpError, RequestContext,
-    ServerContext, TypedBody, UntypedBody,
+    ServerContext, StreamingBody, TypedBody,
 };
+use futures::StreamExt as _;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
@@ -121,11 +125,19 @@ fn too_large(limit: usize) -> HttpError {
     )
 }
 
-/// The Content-Type and raw body, refused with 413 past the server's limit.
+/// A body read whole, and the budget it holds until the extractor is done.
+struct Read<'a> {
+    content_type: Option<String>,
+    bytes: bytes::Bytes,
+    _reserved: Reservation<'a>,
+}
+
+/// The Content-Type and raw body: refused with 413 past the server's limit, and
+/// with 503 (unread) when the bodies being read already hold the server's budget.
 async fn read_body<Context: ServerContext>(
     rqctx: &RequestContext<Context>,
     request: hyper::Request<dropshot::Body>,
-) -> Result<(Option<String>, bytes::Bytes), HttpError> {
+) -> Result<Read<'_>, HttpError> {
     let limit = rqctx.request_body_max_bytes();
     let headers = request.headers();
     let declared = headers
@@ -140,9 +152,20 @@ async fn read_body<Context: ServerContext>(
         .map(|v| v.to_str().map(str::to_owned))
         .transpose()
         .map_err(|_| bad_request("Content-Type: not a valid header value".into()))?;
-    let body = UntypedBody::from_request(rqctx, request)
-        .await
-        .map_err(|e| {
+    let budget = budget::of(rqctx.context()).ok_or_else(|| {
+        HttpError::for_internal_error(
+            "the server context lends no body budget (crm_api::body::budget::provide)".into(),
+        )
+    })?;
+    let declared = declared.unwrap_or(0);
+    let mut reserved = budget.reserve(declared).ok_or_else(|| budget.refusal())?;
+    let stream = StreamingBody::from_request(rqctx, request)
+        .await?
+        .into_stream();
+    let mut stream = std::pin::pin!(stream);
+    let mut buffer = bytes::BytesMut::with_capacity(declared);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
             // A body without Content-Length that runs past the limit: dropshot says 400.
             if e.external_message
                 .starts_with("request body exceeded maximum size")
@@ -152,7 +175,16 @@ async fn read_body<Context: ServerContext>(
                 e
             }
         })?;
-    Ok((content_type, bytes::Bytes::copy_from_slice(body.as_bytes())))
+        if !reserved.cover(buffer.len() + chunk.len()) {
+            return Err(budget.refusal());
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    Ok(Read {
+        content_type,
+        bytes: buffer.freeze(),
+        _reserved: reserved,
+    })
 }
 
 /// A JSON body, for endpoints that take only JSON: like `TypedBody<T>`, with 415 for
@@ -168,8 +200,8 @@ where
         rqctx: &RequestContext<Context>,
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        let (content_type, bytes) = read_body(rqctx, request).await?;
-        match content_type.as_deref().map(media_type).as_deref() {
+        let read = read_body(rqctx, request).await?;
+        match read.content_type.as_deref().map(media_type).as_deref() {
             Some(m) if is_json(m) => {}
             Some(other) => {
                 return Err(unsupported(format!(
@@ -178,7 +210,7 @@ where
             }
             None => return Err(unsupported(format!("Content-Type: required; send {JSON}"))),
         }
-        let body = text::checked(&bytes).map_err(|e| text::refused(None, e))?;
+        let body = text::checked(&read.bytes).map_err(|e| text::refused(None, e))?;
         json::parse(body).map(JsonBody)
     }
 
@@ -196,8 +228,8 @@ where
         rqctx: &RequestContext<Context>,
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        let (content_type, bytes) = read_body(rqctx, request).await?;
-        parse(content_type.as_deref(), &bytes)
+        let read = read_body(rqctx, request).await?;
+        parse(read.content_type.as_deref(), &read.bytes)
     }
 
     fn metadata(_: ApiEndpointBodyContentType) -> ExtractorMetadata {

@@ -32,6 +32,14 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The headers the answer must carry (`Retry-After` when the server is busy).
+    pub fn response_headers(&self) -> http::HeaderMap {
+        match self {
+            Failure::Http(e) => e.headers.as_deref().cloned().unwrap_or_default(),
+            _ => http::HeaderMap::new(),
+        }
+    }
+
     /// One invalid field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Failure::Invalid(BTreeMap::from([(field.into(), vec![message.into()])]))

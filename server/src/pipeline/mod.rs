@@ -20,7 +20,7 @@ use crate::store::IdempotentWrite;
 use crm_api::envelope::ErrorEnvelope;
 use crm_api::extract::{Lenient, LenientShared};
 use crm_api::headers::CreateHeaders;
-use crm_api::operation::{Answer, Extracted, Operation};
+use crm_api::operation::{Answer, Extracted, Operation, Refusal};
 use dropshot::{ErrorStatusCode, HttpError, RequestContext};
 pub use failure::{Failure, FieldErrors};
 use http::HeaderMap;
@@ -110,7 +110,11 @@ where
         .await
         .map_err(|f| {
             let path = rqctx.request.uri().path();
-            failure::envelope::<ApiError<Op>>(f).at(path)
+            let headers = f.response_headers();
+            Refusal {
+                error: failure::envelope::<ApiError<Op>>(f).at(path),
+                headers,
+            }
         });
         AnswerOf::<Op>::answer(result)
     })

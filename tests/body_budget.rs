@@ -324,39 +324,40 @@ impl Drop for Serve {
 }
 
 /// `sockets` connections without a token each declare a `body`-byte body and send
-/// it in 64 KiB pieces, a little at a time, all at once. Returns the status line
-/// each was answered with (`None`: the connection was closed before the answer
-/// could be read).
-async fn attack(port: u16, sockets: usize, body: usize) -> BTreeMap<Option<String>, usize> {
+/// it in 64 KiB pieces, a little at a time, all at once. Returns how many were
+/// answered with each status line, or failed to connect or read.
+async fn attack(port: u16, sockets: usize, body: usize) -> BTreeMap<String, usize> {
     let payload = std::sync::Arc::new(padded_body(body));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..sockets {
         let payload = payload.clone();
         tasks.spawn(async move {
-            let socket = TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+            let socket = match TcpStream::connect(("127.0.0.1", port)).await {
+                Ok(socket) => socket,
+                Err(e) => return format!("connect: {e}"),
+            };
             let (mut reader, mut writer) = socket.into_split();
             // Read while writing: a refused body is answered at once, unread, and
             // its connection closed; a reader that waited for the writer would lose
             // the answer to the reset.
             let answer = tokio::spawn(async move {
                 let mut answer = vec![0; 12];
-                reader.read_exact(&mut answer).await.ok()?;
-                Some(String::from_utf8_lossy(&answer).into_owned())
+                match reader.read_exact(&mut answer).await {
+                    Ok(_) => String::from_utf8_lossy(&answer).into_owned(),
+                    Err(e) => format!("read: {e}"),
+                }
             });
-            writer
-                .write_all(head("/v2/people", body).as_bytes())
-                .await
-                .ok()?;
-            for piece in payload.chunks(64 * KIB) {
+            let head = head("/v2/people", body);
+            for piece in std::iter::once(head.as_bytes()).chain(payload.chunks(64 * KIB)) {
                 if writer.write_all(piece).await.is_err() {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            tokio::time::timeout(Duration::from_secs(60), answer)
-                .await
-                .ok()?
-                .ok()?
+            match tokio::time::timeout(Duration::from_secs(60), answer).await {
+                Ok(answer) => answer.unwrap(),
+                Err(_) => "no answer within 60 s".to_owned(),
+            }
         });
     }
     let mut answers = BTreeMap::new();
@@ -367,9 +368,10 @@ async fn attack(port: u16, sockets: usize, body: usize) -> BTreeMap<Option<Strin
 }
 
 /// The issue's attack on the real binary: 1,000 sockets without a token, each
-/// declaring a 1 MB body. Without a bound every body is buffered at once (the issue
-/// measured 95 MB → 1.77 GB, never returned); with the default 64 MiB the peak
-/// stays far below 300 MB, and the server still serves.
+/// declaring a 1 MB body. Without a bound the bodies are buffered all at once (the
+/// issue measured 95 MB → 1.77 GB, never returned; the ignored test below peaks at
+/// 0.5–1.5 GB); with the default 64 MiB the peak stays far below 300 MB, and the
+/// server still serves.
 #[tokio::test]
 async fn the_real_server_stays_bounded_under_a_thousand_megabyte_bodies() {
     let server = Serve::start(&[]);
@@ -381,10 +383,10 @@ async fn the_real_server_stays_bounded_under_a_thousand_megabyte_bodies() {
          peak {peak} MiB, {after} MiB after; answers {answers:?}"
     );
     // Without a token, every answer is 401 (authentication comes first, refused
-    // body or not), or the connection was closed with the body unread.
+    // body or not), unless the connection was reset with the body unread.
     let unexpected: Vec<_> = answers
         .keys()
-        .filter(|a| !matches!(a.as_deref(), None | Some("HTTP/1.1 401")))
+        .filter(|a| *a != "HTTP/1.1 401" && !a.starts_with("read: "))
         .collect();
     assert!(unexpected.is_empty(), "{answers:?}");
     assert!(
@@ -398,10 +400,10 @@ async fn the_real_server_stays_bounded_under_a_thousand_megabyte_bodies() {
 }
 
 /// The same attack with the bound lifted: what the test above guards against. It
-/// takes about 2 GB, so it runs only when asked (`-- --ignored`).
+/// takes up to 1.5 GB, so it runs only when asked (`-- --ignored`).
 #[tokio::test]
-#[ignore = "uses about 2 GB of memory"]
-async fn without_the_bound_the_same_attack_takes_gigabytes() {
+#[ignore = "uses up to 1.5 GB of memory"]
+async fn without_the_bound_the_same_attack_peaks_far_higher() {
     let unbounded = (1usize << 40).to_string();
     let server = Serve::start(&["--max-inflight-body-bytes", &unbounded]);
     let (before, _) = server.rss_mib();

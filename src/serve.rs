@@ -39,6 +39,11 @@ pub struct ServeArgs {
     /// body gets 503 with Retry-After. At least --max-body-bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     pub max_inflight_body_bytes: usize,
+    /// How long a request body may take to arrive, in seconds (408 past it). A
+    /// request head is bounded by hyper's own 30 s timer, which also closes
+    /// keep-alive connections idle that long.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout_secs: u64,
     /// How long an Idempotency-Key is remembered, in seconds.
     #[arg(long, default_value_t = 24 * 60 * 60)]
     pub idempotency_ttl_secs: u64,
@@ -90,6 +95,7 @@ pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
             bind: args.bind,
             request_body_max_bytes: args.max_body_bytes,
             max_inflight_body_bytes: args.max_inflight_body_bytes,
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
             idempotency_ttl: Duration::from_secs(args.idempotency_ttl_secs),
             dropped_log_lines: Some(logs.dropped.clone()),
         },

@@ -90,3 +90,62 @@ async fn a_wrong_method_is_answered_in_the_family_envelope() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_answered_408() {
+    use std::io::{Read, Write};
+    let server = TestServer::start_with(crm_server::ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        request_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
+    let t = server.tenant("acme").await;
+    let fixtures = server.fixtures(&t, "Org").await;
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    for op in &OPERATIONS {
+        let body = (op.body)("slow", &fixtures).to_string();
+        let stored = (op.stored)("slow");
+        let before = server.count(stored.table);
+        let mut head = format!(
+            "POST {} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n",
+            op.path,
+            t.token,
+            body.len()
+        );
+        for (name, value) in (op.headers)(&fixtures) {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let addr = addr.clone();
+        let answer = tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            stream.write_all(head.as_bytes()).unwrap();
+            // Half the body, then nothing.
+            stream
+                .write_all(&body.as_bytes()[..body.len() / 2])
+                .unwrap();
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+            String::from_utf8_lossy(&answer).into_owned()
+        })
+        .await
+        .unwrap();
+        let (head, body) = answer
+            .split_once("\r\n\r\n")
+            .unwrap_or_else(|| panic!("{}: {answer}", op.name()));
+        assert!(head.starts_with("HTTP/1.1 408"), "{}: {head}", op.name());
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            op.error_message(408, &body).unwrap(),
+            "body: did not arrive within 1 s; send it at once",
+            "{}",
+            op.name()
+        );
+        assert_eq!(server.count(stored.table), before, "{}: stored", op.name());
+    }
+}

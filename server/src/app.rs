@@ -30,6 +30,8 @@ pub struct ServerConfig {
     /// Request body bytes buffered at once, across every request; past it a new
     /// body is refused with 503. At least `request_body_max_bytes`.
     pub max_inflight_body_bytes: usize,
+    /// How long a request body may take to arrive (408 past it).
+    pub request_timeout: Duration,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
     /// Where the process counts the log lines it dropped (see `crm serve`), for
@@ -43,6 +45,7 @@ impl Default for ServerConfig {
             bind: "127.0.0.1:8080".parse().expect("valid address"),
             request_body_max_bytes: 1024 * 1024,
             max_inflight_body_bytes: 64 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             dropped_log_lines: None,
         }
@@ -160,7 +163,9 @@ pub fn serve(
     };
     spawn_idempotency_purge(store.clone(), config.idempotency_ttl);
     budget::provide::<ServerContext>();
-    let body_budget = Arc::new(BodyBudget::new(config.max_inflight_body_bytes));
+    let body_budget = Arc::new(
+        BodyBudget::new(config.max_inflight_body_bytes).with_read_timeout(config.request_timeout),
+    );
     let context = ServerContext {
         metrics: Arc::new(Metrics::new(
             store.clone(),

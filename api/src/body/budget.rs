@@ -13,15 +13,18 @@ use dropshot::{ErrorStatusCode, HttpError, ServerContext};
 use std::any::{Any, TypeId};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::RwLock;
+use std::time::Duration;
 
 /// How long a refused client is asked to wait, in seconds.
 pub const RETRY_AFTER_SECS: u32 = 1;
 
-/// Request bytes that may be buffered at once.
+/// Request bytes that may be buffered at once, and how long one body may take to
+/// arrive (so that a client trickling its body cannot hold its share for ever).
 #[derive(Debug)]
 pub struct BodyBudget {
     limit: usize,
     in_use: AtomicUsize,
+    read_timeout: Duration,
 }
 
 impl BodyBudget {
@@ -29,7 +32,33 @@ impl BodyBudget {
         BodyBudget {
             limit,
             in_use: AtomicUsize::new(0),
+            read_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// How long a body may take to arrive, from its first read (`crm serve
+    /// --request-timeout-secs`).
+    pub fn with_read_timeout(self, read_timeout: Duration) -> Self {
+        BodyBudget {
+            read_timeout,
+            ..self
+        }
+    }
+
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+
+    /// The 408 for a body that did not arrive in time.
+    pub fn timed_out(&self) -> HttpError {
+        HttpError::for_client_error(
+            None,
+            dropshot::ClientErrorStatusCode::REQUEST_TIMEOUT,
+            format!(
+                "body: did not arrive within {} s; send it at once",
+                self.read_timeout.as_secs_f64()
+            ),
+        )
     }
 
     pub fn limit(&self) -> usize {

@@ -162,24 +162,31 @@ async fn read_body<Context: ServerContext>(
     let stream = StreamingBody::from_request(rqctx, request)
         .await?
         .into_stream();
-    let mut stream = std::pin::pin!(stream);
-    let mut buffer = bytes::BytesMut::with_capacity(declared);
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            // A body without Content-Length that runs past the limit: dropshot says 400.
-            if e.external_message
-                .starts_with("request body exceeded maximum size")
-            {
-                too_large(limit)
-            } else {
-                e
+    let read = async {
+        let mut stream = std::pin::pin!(stream);
+        let mut buffer = bytes::BytesMut::with_capacity(declared);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                // A body without Content-Length that runs past the limit: dropshot says 400.
+                if e.external_message
+                    .starts_with("request body exceeded maximum size")
+                {
+                    too_large(limit)
+                } else {
+                    e
+                }
+            })?;
+            if !reserved.cover(buffer.len() + chunk.len()) {
+                return Err(budget.refusal());
             }
-        })?;
-        if !reserved.cover(buffer.len() + chunk.len()) {
-            return Err(budget.refusal());
+            buffer.extend_from_slice(&chunk);
         }
-        buffer.extend_from_slice(&chunk);
-    }
+        Ok(buffer)
+    };
+    // Dropshot reads bodies with no deadline; a body that trickles in is cut here.
+    let buffer = tokio::time::timeout(budget.read_timeout(), read)
+        .await
+        .map_err(|_| budget.timed_out())??;
     Ok(Read {
         content_type,
         bytes: buffer.freeze(),

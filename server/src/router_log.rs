@@ -34,12 +34,18 @@ impl Drain for ToTracing {
     type Err = slog::Never;
 
     fn log(&self, record: &Record<'_>, values: &OwnedKVList) -> Result<(), slog::Never> {
+        // Decided before any field is formatted: this runs for every request, and
+        // most records (connection chatter, debug) are dropped.
+        let completed = record.msg().as_str() == Some("request completed");
+        if !completed && !record.level().is_at_least(slog::Level::Warning) {
+            return Ok(());
+        }
         let mut fields = Fields::default();
         let _ = record.kv().serialize(record, &mut fields);
         let _ = values.serialize(record, &mut fields);
         let fields = fields.0;
         let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
-        if record.msg().to_string() == "request completed" {
+        if completed {
             if crate::request_log::was_logged(get("req_id")) {
                 return Ok(());
             }

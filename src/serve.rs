@@ -58,6 +58,7 @@ pub struct ServeArgs {
 }
 
 pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
+    let open_files = raise_open_files_limit();
     let store = Arc::new(SqliteStore::open_with(
         &args.db.db,
         args.durability.into(),
@@ -106,6 +107,7 @@ pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
         address = %server.local_addr(),
         db = %args.db.db.display(),
         durability = ?args.durability,
+        open_files,
         "crm is listening"
     );
     let metrics = match args.metrics_bind {
@@ -174,4 +176,19 @@ fn spawn_dropped_lines_report(dropped: DroppedLines) {
             }
         }
     });
+}
+
+/// Every connection holds a descriptor, and the usual soft limit (1,024) is spent
+/// by a thousand idle clients long before the hard limit, after which nobody can
+/// connect. Raise the soft limit to the hard one, as Go's runtime and nginx do:
+/// the hard limit is the operator's decision, the soft one only a default.
+/// Returns the limit now in force.
+fn raise_open_files_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not raise the open-files limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(0, |(soft, _)| soft)
+        }
+    }
 }

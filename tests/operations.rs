@@ -1,6 +1,7 @@
 //! How the real `crm serve` process behaves for an operator: it shuts down
 //! gracefully on SIGTERM/SIGINT, logging never blocks a request even when the log's
-//! reader stalls, and metrics are served on their own address only.
+//! reader stalls, metrics are served on their own address only, and a thousand
+//! idle connections do not lock everyone else out.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -35,8 +36,28 @@ fn free_port() -> u16 {
 
 /// Starts `crm serve` on a new database with `args`; stderr as `stderr` says.
 fn start(dir: &Path, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Crm {
+    start_under(&[], dir, args, env, stderr)
+}
+
+/// As `start`, run by `wrapper`, a command that ends by exec'ing its arguments
+/// (so the process is still `crm`'s), e.g. `prlimit`.
+fn start_under(
+    wrapper: &[&str],
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stderr: Stdio,
+) -> Crm {
     let port = free_port();
-    let child = Command::new(CRM)
+    let mut command = match wrapper.split_first() {
+        Some((program, wrapper_args)) => {
+            let mut c = Command::new(program);
+            c.args(wrapper_args).arg(CRM);
+            c
+        }
+        None => Command::new(CRM),
+    };
+    let child = command
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--db"])
         .arg(dir.join("crm.db"))
         .args(args)
@@ -419,4 +440,70 @@ async fn every_request_gets_one_log_line_whoever_answered_it() {
             lines[0]
         );
     }
+}
+
+/// Sockets open in process `pid` (its other descriptors, files and pipes, come
+/// and go with the store's work).
+fn open_sockets(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count()
+}
+
+#[test]
+fn idle_connections_beyond_the_usual_soft_limit_do_not_lock_others_out() {
+    const IDLE: usize = 1_100;
+    // This process holds the client ends.
+    let hard = rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    if hard < 4 * IDLE as u64 {
+        eprintln!(
+            "SKIPPED: the hard open-files limit here is {hard}, too low to show the \
+             soft limit being raised past {IDLE} connections"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // The soft limit most machines start a process with; the hard one is left as is.
+    let crm = start_under(
+        &["prlimit", "--nofile=1024:"],
+        dir.path(),
+        &[],
+        &[],
+        Stdio::null(),
+    );
+    // Connections that never send a byte: dropshot gives us no way to close them
+    // (README, "Operating it"), so they must at least not exhaust descriptors.
+    let idle: Vec<TcpStream> = (0..IDLE)
+        .map(|_| TcpStream::connect(("127.0.0.1", crm.port)).unwrap())
+        .collect();
+    let mut held = 0;
+    for _ in 0..400 {
+        // Less the listener. (The probe `start` connected with may still be
+        // closing: it can only make this larger, never pass a short count.)
+        held = open_sockets(crm.child.id()) - 1;
+        if held >= IDLE {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(
+        held >= IDLE,
+        "the server accepted only {held} of {IDLE} idle connections"
+    );
+
+    let mut stream = TcpStream::connect(("127.0.0.1", crm.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let body = r#"{"name":"after the idle ones"}"#;
+    write!(stream, "{}{body}", people_request(&crm.token, body)).unwrap();
+    let (status, answer) = read_answer(&mut stream);
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(
+        answer["data"]["people"]["name"],
+        json!("after the idle ones")
+    );
+    drop(idle);
 }

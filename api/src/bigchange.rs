@@ -19,7 +19,7 @@ pub const PERSONS_WRITE: &str = "contacts:persons:write";
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 pub const CREATE_PERSON: OperationFacts = OperationFacts::new("bigchange_create_person")
-    .error_statuses(&[400, 401, 403, 413, 415, 422, 500, 503])
+    .error_statuses(&[400, 401, 403, 408, 413, 415, 422, 500, 503])
     .error_media_type(PROBLEM_JSON)
     .required_scopes(&[PERSONS_WRITE]);
 

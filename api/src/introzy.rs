@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 pub const CREATE_PERSON: OperationFacts = OperationFacts::new("introzy_create_person")
-    .error_statuses(&[400, 401, 404, 409, 413, 415, 500, 503]);
+    .error_statuses(&[400, 401, 404, 408, 409, 413, 415, 500, 503]);
 
 pub const DOCUMENT: DocumentFacts = DocumentFacts::bearer("introzy", &[&CREATE_PERSON]);
 

@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub const CREATE_CUSTOMER: OperationFacts = OperationFacts::new("maiascore_create_customer")
-    .error_statuses(&[400, 403, 413, 415, 500, 503])
+    .error_statuses(&[400, 403, 408, 413, 415, 500, 503])
     // `MultiFormatBody` reads all three; dropshot can declare only one.
     .request_media_types(&[JSON, XML, FORM]);
 

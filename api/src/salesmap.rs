@@ -15,7 +15,7 @@ pub const CREATE_PEOPLE: OperationFacts =
     OperationFacts::new("salesmap_create_people").error_statuses(ERRORS);
 pub const CREATE_LEAD: OperationFacts =
     OperationFacts::new("salesmap_create_lead").error_statuses(ERRORS);
-const ERRORS: &[u16] = &[400, 401, 404, 413, 415, 500, 503];
+const ERRORS: &[u16] = &[400, 401, 404, 408, 413, 415, 500, 503];
 
 pub const DOCUMENT: DocumentFacts =
     DocumentFacts::bearer("salesmap", &[&CREATE_PEOPLE, &CREATE_LEAD]);

@@ -136,11 +136,13 @@ impl Target {
     }
 }
 
-/// The server's cumulative writer statistics (from `GET /metrics`).
+/// The server's cumulative writer and log statistics (from `GET /metrics`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WriterStats {
     pub commits: u64,
     pub writes: u64,
+    /// Log lines the server dropped because its log's reader fell behind.
+    pub log_lines_dropped: u64,
 }
 
 /// One measured point: one load at one number of connections.
@@ -291,6 +293,7 @@ pub async fn stats(target: &Target) -> anyhow::Result<WriterStats> {
     Ok(WriterStats {
         commits: value("crm_store_commits_total")?,
         writes: value("crm_store_writes_total")?,
+        log_lines_dropped: value("crm_log_lines_dropped_total")?,
     })
 }
 

@@ -36,21 +36,28 @@ pub struct Row {
     pub first_error: Option<String>,
     pub commits_per_sec: Option<f64>,
     pub rows_per_commit: Option<f64>,
+    /// Request log lines dropped in the measured window: logging never blocks a
+    /// request, so a log that cannot keep up loses lines, and that should be 0.
+    pub log_lines_dropped: Option<u64>,
 }
 
 impl Row {
     pub fn load(key: Key, label: String, outcome: &Outcome) -> Row {
         let window = outcome.window.as_secs_f64();
-        let (commits_per_sec, rows_per_commit) = match outcome.stats {
+        let (commits_per_sec, rows_per_commit, log_lines_dropped) = match outcome.stats {
             Some((start, end)) => {
                 let commits = end.commits.saturating_sub(start.commits);
                 let writes = end.writes.saturating_sub(start.writes);
                 (
                     Some(commits as f64 / window),
                     (commits > 0).then(|| writes as f64 / commits as f64),
+                    Some(
+                        end.log_lines_dropped
+                            .saturating_sub(start.log_lines_dropped),
+                    ),
                 )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         Row {
             label,
@@ -62,6 +69,7 @@ impl Row {
             first_error: outcome.first_error.clone(),
             commits_per_sec,
             rows_per_commit,
+            log_lines_dropped,
         }
     }
 
@@ -79,6 +87,7 @@ impl Row {
             commits_per_sec: is_commit.then(|| measured.operations_per_sec()),
             rows_per_commit: is_commit
                 .then(|| measured.rows as f64 / measured.operations.max(1) as f64),
+            log_lines_dropped: None,
         }
     }
 }
@@ -107,13 +116,13 @@ impl Report {
         let mut md = String::new();
         let _ = writeln!(md, "# crm bench\n\n{context}\n");
         md.push_str(
-            "| run | connections | creates/s | p50 | p99 | errors | commits/s | rows/commit |\n\
-             |---|--:|--:|--:|--:|--:|--:|--:|\n",
+            "| run | connections | creates/s | p50 | p99 | errors | commits/s | rows/commit | log lines dropped |\n\
+             |---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         for row in &self.rows {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 row.label,
                 row.key.map_or("–".into(), |k| k.connections.to_string()),
                 thousands(row.rate),
@@ -123,6 +132,7 @@ impl Report {
                 row.commits_per_sec.map_or("–".into(), thousands),
                 row.rows_per_commit
                     .map_or("–".into(), |r| format!("{r:.1}")),
+                row.log_lines_dropped.map_or("–".into(), |d| d.to_string()),
             );
         }
         md.push_str(

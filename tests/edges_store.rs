@@ -255,6 +255,7 @@ async fn all_recover(server: &Server, token: &str, fx: &Fixtures, suffix: &str, 
                 break;
             }
             assert_eq!(status, 503, "{}: {body}", op.name());
+            assert_eq!(op.error_message(503, &body).unwrap(), UNAVAILABLE_MESSAGE);
             assert!(
                 refused.len() < 100,
                 "{} never recovered: {}",

@@ -281,12 +281,14 @@ async fn duplicate_email_is_refused_with_the_documented_body() {
     server.stop().await;
 }
 
-#[tokio::test]
+/// Each request on its own task, released together (`common::race`), on four
+/// worker threads; the 49 losers each get exactly SalesMap's duplicate answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_duplicates_create_exactly_one_person() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
     let c = client(&server, &t);
-    let attempts = (0..50).map(|i| {
+    let results = common::race(50, |i| {
         let c = c.clone();
         async move {
             // The same address, spelled differently each time.
@@ -304,22 +306,35 @@ async fn concurrent_duplicates_create_exactly_one_person() {
                 .send()
                 .await
         }
-    });
-    let results = futures::future::join_all(attempts).await;
+    })
+    .await;
     let mut created = Vec::new();
     let mut refused = Vec::new();
-    for r in results {
+    for (i, r) in results.into_iter().enumerate() {
         match r {
             Ok(ok) => created.push(ok.into_inner().data.people.id),
-            Err(e) => refused.push(client_error::<()>(Err(e))),
+            Err(e) => {
+                let (status, err) = client_error::<()>(Err(e));
+                refused.push((i, status, serde_json::to_value(err).unwrap()));
+            }
         }
     }
-    assert_eq!(created.len(), 1, "exactly one create succeeds");
+    assert_eq!(created.len(), 1, "exactly one create succeeds: {refused:?}");
     assert_eq!(refused.len(), 49);
-    for (status, err) in &refused {
-        assert_eq!(*status, 400);
-        assert_eq!(err.reason.as_deref(), Some(DUPLICATE_REASON));
-        assert_eq!(err.data.as_ref().unwrap().id, created[0]);
+    for (i, status, err) in refused {
+        assert_eq!(
+            (status, err),
+            (
+                400,
+                json!({
+                    "success": false,
+                    "message": "Bad Request",
+                    "reason": DUPLICATE_REASON,
+                    "data": {"id": created[0], "name": format!("경쟁자 {i}")}
+                })
+            ),
+            "request {i}"
+        );
     }
     let rows: i64 = server
         .db()

@@ -258,27 +258,50 @@ async fn keys_are_per_workspace_and_a_failed_request_does_not_use_its_key() {
     server.stop().await;
 }
 
+/// A key is remembered for the configured time (here 1 h) and forgotten after it.
+/// The key's age is set in the database rather than waited for, so that a slow
+/// machine cannot make the two requests that must share it fall apart in time.
 #[tokio::test]
 async fn keys_expire() {
     let server = TestServer::start_with(crm_server::ServerConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
-        idempotency_ttl: std::time::Duration::from_millis(300),
+        idempotency_ttl: std::time::Duration::from_secs(3600),
         ..Default::default()
     })
     .await;
     let t = server.tenant("acme").await;
     let body = json!({"name": "만료"});
     let first = post(&server, &t, "/v2/people", &[], "short-lived", &body).await;
+    assert_eq!(first.0, 201, "{first:?}");
+    let age = |minutes: i64| {
+        let made = chrono::Utc::now() - chrono::Duration::minutes(minutes);
+        rusqlite::Connection::open(&server.db_path)
+            .unwrap()
+            .execute(
+                "UPDATE idempotency_keys SET created_at = ?1 WHERE key = 'short-lived'",
+                [made.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()],
+            )
+            .unwrap()
+    };
+    // 59 minutes old: still within the hour, replayed.
+    assert_eq!(age(59), 1);
     assert_eq!(
         post(&server, &t, "/v2/people", &[], "short-lived", &body).await,
         first
     );
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // 61 minutes old: forgotten.
+    assert_eq!(age(61), 1);
     let later = post(&server, &t, "/v2/people", &[], "short-lived", &body).await;
     assert_eq!(later.0, 201);
     assert_ne!(
         later.1["data"]["people"]["id"], first.1["data"]["people"]["id"],
         "an expired key is forgotten"
+    );
+    assert_eq!(server.count("people"), 2);
+    // The new create holds the key now, and is what a retry replays.
+    assert_eq!(
+        post(&server, &t, "/v2/people", &[], "short-lived", &body).await,
+        later
     );
     assert_eq!(server.count("people"), 2);
     server.stop().await;

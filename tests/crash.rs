@@ -1,27 +1,39 @@
 //! Crash safety: the real `crm` binary takes concurrent creates of every operation
-//! (`crm_testkit::OPERATIONS`), each with its own `Idempotency-Key`, is killed with
-//! SIGKILL mid-load, and restarted. Then:
+//! (`crm_testkit::OPERATIONS`), each with its own `Idempotency-Key` and every field
+//! its operation takes (links to organizations, people, pipelines; custom values;
+//! `tests/crash/records.rs`), is killed with SIGKILL mid-load, and restarted.
 //!
-//! - every create it acknowledged is there, exactly once, and `PRAGMA
-//!   integrity_check` says ok;
-//! - every create that was in flight at the kill (sent, no complete answer) is sent
-//!   again, the same body and headers and key: within 1 s it must answer success,
-//!   with the id of the record the first request made if that committed (a
-//!   replay), or a fresh record otherwise, which then exists exactly once. It must
-//!   never answer "still being processed": that would be a key claimed by a create
-//!   whose answer the kill kept from being recorded;
-//! - every acknowledged create is sent again too and must replay its id.
+//! During the load every answer is classified: a success must carry its record's
+//! id; any other complete answer is a failure (no refusal is documented for these
+//! valid, unique creates), and so is a failed connection while the server was
+//! still running. Only requests cut by the kill itself are "in flight". Every
+//! operation must be acknowledged in every round, or the round fails.
 //!
-//! Every operation must be acknowledged in every round, or the round fails. Rounds
-//! alternate the `full` and `normal` durabilities (a killed process loses nothing
-//! in either).
+//! After the restart:
+//! - every acknowledged create is stored exactly once under the id it answered and
+//!   read back whole (every column, its links, its custom values), with its answer
+//!   recorded under its key; sent again with its key it replays the same answer
+//!   (status and body) and makes nothing;
+//! - every create in flight at the kill is wholly present (record whole, links,
+//!   custom values, key with its answer) or wholly absent (no record, no key);
+//!   sent again it answers within 1 s: a replay of the stored answer if it
+//!   committed, or a record made exactly once (a second retry replays that);
+//! - `PRAGMA integrity_check` is ok, `PRAGMA foreign_key_check` is empty, no
+//!   custom value outlives its record, no key is left without its answer, and the
+//!   tables hold exactly the records the test made.
 //!
+//! Rounds alternate the `full` and `normal` durabilities and the `group` and
+//! `per-request` commit modes (a killed process loses nothing in any).
 //! `CRM_CRASH_ROUNDS` sets the number of rounds (default 5); `cargo xtask crash
 //! --rounds N` runs this test with it.
 
+#[path = "crash/records.rs"]
+mod records;
+
 use crm_testkit::{Fixtures, Operation, OPERATIONS};
+use records::Setup;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -49,17 +61,41 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// How a round runs the server.
+struct Mode {
+    durability: &'static str,
+    commit: &'static str,
+}
+
+impl Mode {
+    fn of(round: u32) -> Mode {
+        Mode {
+            durability: if round.is_multiple_of(2) {
+                "full"
+            } else {
+                "normal"
+            },
+            commit: if round % 4 < 2 {
+                "group"
+            } else {
+                "per-request"
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, {}", self.durability, self.commit)
+    }
+}
+
 /// Starts `crm serve`; returns it and the bootstrap token if it printed one.
-fn start(db: &Path, port: u16, durability: &str) -> (Server, Option<String>) {
+fn start(db: &Path, port: u16, mode: &Mode) -> (Server, Option<String>) {
     let mut child = Command::new(CRM)
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--durability",
-            durability,
-            "--db",
-        ])
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["--durability", mode.durability, "--commit", mode.commit])
+        .arg("--db")
         .arg(db)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -94,7 +130,92 @@ fn start(db: &Path, port: u16, durability: &str) -> (Server, Option<String>) {
     panic!("crm serve did not start on port {port}");
 }
 
-/// One create of the load: everything needed to send it again, byte for byte.
+/// `crm admin --db <db> <args>` in the default workspace; its JSON output.
+fn admin(db: &Path, args: &[&str]) -> Value {
+    let out = Command::new(CRM)
+        .args(["admin", "--db"])
+        .arg(db)
+        .args(args)
+        .args(["--workspace", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "crm admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// What every round's load refers to: an organization, custom fields, a pipeline
+/// and a person, made through `crm admin` and the API before the load.
+async fn set_up(db: &Path, base: &str, token: &str) -> Setup {
+    let org = admin(db, &["organization", "--name", records::CONTACT]);
+    let fx = Fixtures {
+        workspace_id: 1,
+        contact_id: org["organization"]["id"].as_i64().unwrap(),
+        organization_uuid: org["organization"]["uuid"].as_str().unwrap().to_owned(),
+    };
+    let mut person_fields = BTreeMap::new();
+    for (entity, fields) in [
+        ("person", &records::PERSON_FIELDS[..]),
+        ("lead", &records::LEAD_FIELDS[..]),
+    ] {
+        for (name, key, ty, options) in fields {
+            let mut args = vec![
+                "field", "--entity", entity, "--name", name, "--key", key, "--type", ty,
+            ];
+            for option in *options {
+                args.extend(["--option", option]);
+            }
+            let id = admin(db, &args)["field"]["id"].as_i64().unwrap();
+            if entity == "person" {
+                person_fields.insert(key.to_string(), id);
+            }
+        }
+    }
+    let standard: i64 = rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT id FROM field_definitions
+             WHERE workspace_id = 1 AND entity = 'person' AND key = 'last_contacted_at'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    person_fields.insert("last_contacted_at".into(), standard);
+    let pipeline = admin(
+        db,
+        &[
+            "pipeline", "--name", "Crash", "--stage", "new", "--stage", "won", "--stage", "lost",
+        ],
+    );
+    let stages = pipeline["pipeline"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["uuid"].as_str().unwrap().to_owned())
+        .collect();
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/v2/people"))
+        .bearer_auth(token)
+        .json(&json!({"name": "Lead Owner"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 201);
+    let answer: Value = answer.json().await.unwrap();
+    Setup {
+        fx,
+        person_fields,
+        pipeline: pipeline["pipeline"]["uuid"].as_str().unwrap().to_owned(),
+        stages,
+        person: answer["data"]["people"]["id"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// One create of the load: everything needed to send it again, byte for byte,
+/// and the record it must leave.
 #[derive(Clone)]
 struct Create {
     n: u64,
@@ -105,37 +226,31 @@ struct Create {
     content_type: &'static str,
     headers: Vec<(&'static str, String)>,
     body: String,
+    expected: Value,
 }
 
 impl Create {
-    /// The `n`-th create of round `round`: operation `n % 5`.
-    fn new(round: u32, n: u64, fx: &Fixtures) -> Create {
+    /// The `n`-th create of round `round`: operation `n % 5`. MaiaScore's bodies
+    /// go in turn as JSON, XML and form data.
+    fn new(round: u32, n: u64, setup: &Setup) -> Create {
         let op = &OPERATIONS[(n % OPERATIONS.len() as u64) as usize];
         let suffix = format!("{round}-{n}");
-        let mut body = (op.body)(&suffix, fx);
-        let (content_type, body) = match op.operation_id {
-            // Introzy links or creates the company by name: a few shared names
-            // keep that write under concurrency too.
-            "introzy_create_person" => {
-                body["companyName"] = json!(format!("Co {}", n % 7));
-                ("application/json", body.to_string())
-            }
-            // MaiaScore as form data, one of the media types it takes.
+        let body = records::body(op, n, &suffix, setup);
+        let content_type = match op.operation_id {
             "maiascore_create_customer" => {
-                let form = "application/x-www-form-urlencoded";
-                assert!(op.media_types.contains(&form));
-                (form, serde_urlencoded::to_string(&body).unwrap())
+                op.media_types[(n / OPERATIONS.len() as u64) as usize % op.media_types.len()]
             }
-            _ => ("application/json", body.to_string()),
+            _ => "application/json",
         };
         Create {
             n,
             op,
+            expected: records::expected(op, n, &suffix, &body),
             suffix,
             key: format!("crash-{round}-{n}"),
             content_type,
-            headers: (op.headers)(fx),
-            body,
+            headers: (op.headers)(&setup.fx),
+            body: records::encode(&body, content_type),
         }
     }
 
@@ -152,19 +267,20 @@ impl Create {
             Ok(response) => response,
             // Nothing reached the server: it was already gone.
             Err(e) if e.is_connect() => return Outcome::NotSent,
-            Err(e) => return Outcome::InFlight(failure(&e)),
+            Err(e) => return Outcome::Cut(failure(&e)),
         };
         let status = response.status().as_u16();
         let text = match response.text().await {
             Ok(text) => text,
             // The status came, the body did not: not a complete answer.
-            Err(e) => return Outcome::InFlight(format!("{status}, then {}", failure(&e))),
+            Err(e) => return Outcome::Cut(format!("{status}, then {}", failure(&e))),
         };
-        let id = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|body| self.op.created_id(&body).map(str::to_owned));
-        match id {
-            Some(id) if status == self.op.success => Outcome::Acked(id),
+        let answer = serde_json::from_str::<Value>(&text).ok();
+        let id = answer
+            .as_ref()
+            .and_then(|a| self.op.created_id(a).map(str::to_owned));
+        match (id, answer) {
+            (Some(id), Some(answer)) if status == self.op.success => Outcome::Acked { id, answer },
             _ => Outcome::Answered(status, text),
         }
     }
@@ -184,19 +300,60 @@ impl Create {
             .collect::<Result<_, _>>()
             .unwrap()
     }
+
+    fn what(&self) -> String {
+        format!("{} {}", self.key, self.op.name())
+    }
+
+    /// Failures unless record `id` is stored whole, exactly once, with `answer`
+    /// recorded under its key.
+    fn check_stored(&self, conn: &rusqlite::Connection, id: &str, answer: &Value) -> Vec<String> {
+        let mut failures = Vec::new();
+        let ids = self.stored_ids(conn);
+        if ids != [id] {
+            failures.push(format!("answered {id}, stored {ids:?}"));
+        }
+        match records::read_back(conn, self.op, id) {
+            Some(record) if record == self.expected => {}
+            Some(record) => failures.push(format!(
+                "record {id} is not what was sent: {}",
+                records::differences(&record, &self.expected).join("; ")
+            )),
+            None => failures.push(format!("record {id} is not stored")),
+        }
+        let recorded = records::recorded_answer(conn, &self.key);
+        if recorded.as_ref() != Some(&Some(answer.clone())) {
+            failures.push(format!(
+                "its key holds {recorded:?}, not its answer {answer}"
+            ));
+        }
+        failures
+            .into_iter()
+            .map(|f| format!("{}: {f}", self.what()))
+            .collect()
+    }
 }
 
 /// What one send got.
 #[derive(Clone, Debug)]
 enum Outcome {
     /// The operation's success status, with the created record's id.
-    Acked(String),
-    /// A complete answer that is not a success: never right for these creates.
+    Acked { id: String, answer: Value },
+    /// A complete answer that is not a success with an id: never right for these
+    /// creates.
     Answered(u16, String),
-    /// Sent, and no complete answer: the kill interrupted it (or a timeout).
-    InFlight(String),
-    /// The connection was refused: the server was already gone.
+    /// Sent, and no complete answer.
+    Cut(String),
+    /// The connection was refused.
     NotSent,
+}
+
+/// One send of the load, and whether the server had been killed when its outcome
+/// came (only then is a cut or refused connection expected).
+struct Sent {
+    create: Create,
+    outcome: Outcome,
+    after_kill: bool,
 }
 
 /// Counts per operation, for the round's report.
@@ -210,291 +367,22 @@ struct Tally {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_creates_survive_sigkill_and_retries_replay_them() {
+async fn acknowledged_creates_survive_sigkill_whole_and_retries_replay_them() {
     let rounds: u32 = std::env::var("CRM_CRASH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
-    let mut all_failures = Vec::new();
+    let mut all_failures: Vec<String> = Vec::new();
     for round in 0..rounds {
-        let durability = if round % 2 == 0 { "full" } else { "normal" };
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("crm.db");
-        // Another process can take a free port between our look and the bind:
-        // try a few.
-        let (mut port, mut started) = (0, None);
-        for _ in 0..3 {
-            port = free_port();
-            let (server, token) = start(&db, port, durability);
-            if token.is_some() {
-                started = Some((server, token));
-                break;
-            }
-            let _ = std::fs::remove_file(&db);
-        }
-        let (server, token) =
-            started.unwrap_or((Server(Command::new("true").spawn().unwrap()), None));
-        let token = token.unwrap_or_else(|| {
-            panic!(
-                "round {round}: a fresh database prints a token; the server said: {}",
-                std::fs::read_to_string(db.with_extension("stderr")).unwrap_or_default()
-            )
-        });
-        // The default workspace (id 1) and an organization: BigChange's contact,
-        // and what every lead belongs to.
-        let org = Command::new(CRM)
-            .args(["admin", "--db"])
-            .arg(&db)
-            .args([
-                "organization",
-                "--workspace",
-                "1",
-                "--name",
-                "Crash Contact",
-            ])
-            .output()
-            .unwrap();
-        let org = serde_json::from_slice::<Value>(&org.stdout).unwrap();
-        let fx = Arc::new(Fixtures {
-            workspace_id: 1,
-            contact_id: org["organization"]["id"].as_i64().unwrap(),
-            organization_uuid: org["organization"]["uuid"].as_str().unwrap().to_owned(),
-        });
-
-        let base = format!("http://127.0.0.1:{port}");
-        let sent: Arc<Mutex<Vec<(Create, Outcome)>>> = Arc::default();
-        let stop = Arc::new(AtomicBool::new(false));
-        let counter = Arc::new(AtomicU64::new(0));
-        let workers: Vec<_> = (0..16)
-            .map(|_| {
-                let (sent, stop, counter, base, token, fx) = (
-                    sent.clone(),
-                    stop.clone(),
-                    counter.clone(),
-                    base.clone(),
-                    token.clone(),
-                    fx.clone(),
-                );
-                tokio::spawn(async move {
-                    let client = reqwest::Client::builder()
-                        .timeout(Duration::from_secs(5))
-                        .build()
-                        .unwrap();
-                    // Bounded: the kill ends it long before this many requests.
-                    for _ in 0..100_000 {
-                        if stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let n = counter.fetch_add(1, Ordering::Relaxed);
-                        let create = Create::new(round, n, &fx);
-                        let outcome = create.send(&client, &base, &token).await;
-                        sent.lock().unwrap().push((create, outcome));
-                    }
-                })
-            })
-            .collect();
-        // Kill while creates are in flight: once every operation has been
-        // acknowledged a few times (however fast this machine is), at a different
-        // moment each round.
-        for _ in 0..2000 {
-            let acked_per_op = |op: &Operation| {
-                let sent = sent.lock().unwrap();
-                sent.iter()
-                    .filter(|(c, o)| {
-                        c.op.operation_id == op.operation_id && matches!(o, Outcome::Acked(_))
-                    })
-                    .count()
-            };
-            if OPERATIONS.iter().all(|op| acked_per_op(op) >= 8) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        tokio::time::sleep(Duration::from_millis((u64::from(round) * 73) % 200)).await;
-        drop(server); // SIGKILL
-        stop.store(true, Ordering::Relaxed);
-        for w in workers {
-            w.await.unwrap();
-        }
-        let mut sent = std::mem::take(&mut *sent.lock().unwrap());
-        sent.sort_by_key(|(c, _)| c.n);
-
-        let mut failures = Vec::new();
-        let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
-        for (create, outcome) in &sent {
-            let t = tally.entry(create.op.operation_id).or_default();
-            match outcome {
-                Outcome::Acked(_) => t.acked += 1,
-                Outcome::InFlight(_) => t.in_flight += 1,
-                Outcome::NotSent => t.not_sent += 1,
-                Outcome::Answered(status, text) => failures.push(format!(
-                    "{} {}: answered {status} during the load: {text}",
-                    create.key,
-                    create.op.name()
-                )),
+        let mode = Mode::of(round);
+        // Every round runs, so one run shows how often each failure happens. A
+        // record is checked after the kill and again at the end: one line each.
+        for failure in crash_round(round, &mode).await {
+            let failure = format!("round {round} ({mode}): {failure}");
+            if !all_failures.contains(&failure) {
+                all_failures.push(failure);
             }
         }
-        let acked: Vec<(&Create, &str)> = sent
-            .iter()
-            .filter_map(|(c, o)| match o {
-                Outcome::Acked(id) => Some((c, id.as_str())),
-                _ => None,
-            })
-            .collect();
-        assert!(
-            acked.len() > 20,
-            "round {round}: the load made too few creates ({})",
-            acked.len()
-        );
-        for op in &OPERATIONS {
-            assert!(
-                tally.get(op.operation_id).is_some_and(|t| t.acked > 0),
-                "round {round}: {} was never acknowledged",
-                op.name()
-            );
-        }
-
-        // Restart on the same database; it must come back and serve.
-        let (server, _) = start(&db, port, durability);
-        let in_flight: Vec<&Create> = sent
-            .iter()
-            .filter(|(_, o)| matches!(o, Outcome::InFlight(_)))
-            .map(|(c, _)| c)
-            .collect();
-        // What the in-flight creates left behind: a committed record, or nothing.
-        let committed: Vec<Option<String>> = {
-            let conn = rusqlite::Connection::open_with_flags(
-                &db,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-            )
-            .unwrap();
-            in_flight
-                .iter()
-                .map(|c| {
-                    let ids = c.stored_ids(&conn);
-                    assert!(
-                        ids.len() <= 1,
-                        "round {round}: {} stored twice: {ids:?}",
-                        c.key
-                    );
-                    ids.into_iter().next()
-                })
-                .collect()
-        };
-        // Retries: one client, each answer within 1 s. A key left claimed without
-        // its answer would make the server wait for it (10 s) and then refuse.
-        let retry_client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(1))
-            .build()
-            .unwrap();
-        // In-flight creates whose retry succeeded, with the id it answered.
-        let mut retried = Vec::new();
-        for (create, committed) in in_flight.iter().zip(&committed) {
-            if committed.is_some() {
-                tally.get_mut(create.op.operation_id).unwrap().committed += 1;
-            }
-            let what = format!(
-                "{} {} (in flight at the kill, {})",
-                create.key,
-                create.op.name(),
-                if committed.is_some() {
-                    "committed before it"
-                } else {
-                    "not committed"
-                }
-            );
-            match (create.send(&retry_client, &base, &token).await, committed) {
-                (Outcome::Acked(id), Some(original)) if id == *original => {
-                    retried.push((*create, id))
-                }
-                (Outcome::Acked(id), Some(original)) => failures.push(format!(
-                    "{what}: the retry answered id {id}, not the stored {original}"
-                )),
-                (Outcome::Acked(id), None) => retried.push((*create, id)),
-                (outcome, _) => failures.push(format!(
-                    "{what}: the retry got {}{}",
-                    describe(&outcome),
-                    stuck_hint(&outcome)
-                )),
-            }
-        }
-        for (create, id) in &acked {
-            let what = format!("{} {} (acknowledged)", create.key, create.op.name());
-            match create.send(&retry_client, &base, &token).await {
-                Outcome::Acked(replayed) if replayed == *id => {}
-                Outcome::Acked(replayed) => failures.push(format!(
-                    "{what}: the retry answered id {replayed}, not {id}"
-                )),
-                outcome => failures.push(format!("{what}: the retry got {}", describe(&outcome))),
-            }
-        }
-        // And new creates of every operation are served.
-        let client = reqwest::Client::new();
-        for (i, op) in OPERATIONS.iter().enumerate() {
-            // Numbers the load never reached; a multiple of 5 first, so `i` picks `op`.
-            let create = Create::new(round, 1_000_000_000 + i as u64, &fx);
-            assert_eq!(create.op.operation_id, op.operation_id);
-            let outcome = create.send(&client, &base, &token).await;
-            assert!(
-                matches!(outcome, Outcome::Acked(_)),
-                "round {round}: the restarted server serves {}: {}",
-                op.name(),
-                describe(&outcome)
-            );
-        }
-        drop(server);
-
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        let integrity: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(integrity, "ok", "round {round}");
-        // Every acknowledged create is stored, once, under the id it answered.
-        for (create, id) in &acked {
-            let ids = create.stored_ids(&conn);
-            if ids != [id.to_string()] {
-                failures.push(format!(
-                    "{} {} acknowledged {id}: stored {ids:?}",
-                    create.key,
-                    create.op.name()
-                ));
-            }
-        }
-        // An in-flight create is stored once, under the id its retry answered:
-        // the first request's record (replayed), or the retry's (fresh).
-        for (create, id) in &retried {
-            let ids = create.stored_ids(&conn);
-            if ids != [id.to_string()] {
-                failures.push(format!(
-                    "{} {} retried after the kill, answered {id}: stored {ids:?}",
-                    create.key,
-                    create.op.name()
-                ));
-            }
-        }
-        let report: Vec<String> = tally
-            .iter()
-            .map(|(op, t)| {
-                format!(
-                    "{op}: {} acked, {} in flight ({} committed before the kill), {} not sent",
-                    t.acked, t.in_flight, t.committed, t.not_sent
-                )
-            })
-            .collect();
-        eprintln!("crash round {round} ({durability}): {}", report.join("; "));
-        eprintln!(
-            "crash round {round} ({durability}): {} acknowledged creates checked and retried, \
-             {} in-flight creates retried, integrity ok: {} failures",
-            acked.len(),
-            in_flight.len(),
-            failures.len()
-        );
-        // Every round runs, so one run shows how often each failure happens.
-        all_failures.extend(
-            failures
-                .into_iter()
-                .map(|f| format!("round {round} ({durability}): {f}")),
-        );
     }
     assert!(
         all_failures.is_empty(),
@@ -504,11 +392,362 @@ async fn acknowledged_creates_survive_sigkill_and_retries_replay_them() {
     );
 }
 
+/// One round: load, kill, restart, check. Returns its failures.
+async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    // Another process can take a free port between our look and the bind: try a few.
+    let (mut port, mut started) = (0, None);
+    for _ in 0..3 {
+        port = free_port();
+        let (server, token) = start(&db, port, mode);
+        if let Some(token) = token {
+            started = Some((server, token));
+            break;
+        }
+        drop(server);
+        let _ = std::fs::remove_file(&db);
+    }
+    let Some((server, token)) = started else {
+        panic!(
+            "round {round}: a fresh database prints a token; the server said: {}",
+            std::fs::read_to_string(db.with_extension("stderr")).unwrap_or_default()
+        )
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let setup = Arc::new(set_up(&db, &base, &token).await);
+
+    let sent: Arc<Mutex<Vec<Sent>>> = Arc::default();
+    let killed = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (0..16)
+        .map(|_| {
+            let (sent, killed, counter, base, token, setup) = (
+                sent.clone(),
+                killed.clone(),
+                counter.clone(),
+                base.clone(),
+                token.clone(),
+                setup.clone(),
+            );
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .unwrap();
+                // Bounded: the kill ends it long before this many requests.
+                for _ in 0..100_000 {
+                    if killed.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let n = counter.fetch_add(1, Ordering::Relaxed);
+                    let create = Create::new(round, n, &setup);
+                    let outcome = create.send(&client, &base, &token).await;
+                    let after_kill = killed.load(Ordering::SeqCst);
+                    sent.lock().unwrap().push(Sent {
+                        create,
+                        outcome,
+                        after_kill,
+                    });
+                }
+            })
+        })
+        .collect();
+    // Kill while creates are in flight: once every operation has been acknowledged
+    // a few times (however fast this machine is), at a different moment each round.
+    for _ in 0..2000 {
+        let acked = |op: &Operation| {
+            let sent = sent.lock().unwrap();
+            sent.iter()
+                .filter(|s| {
+                    s.create.op.operation_id == op.operation_id
+                        && matches!(s.outcome, Outcome::Acked { .. })
+                })
+                .count()
+        };
+        if OPERATIONS.iter().all(|op| acked(op) >= 8) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis((u64::from(round) * 73) % 200)).await;
+    killed.store(true, Ordering::SeqCst);
+    drop(server); // SIGKILL
+    for w in workers {
+        w.await.unwrap();
+    }
+    let mut sent = std::mem::take(&mut *sent.lock().unwrap());
+    sent.sort_by_key(|s| s.create.n);
+
+    let mut failures = Vec::new();
+    let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut acked: Vec<(&Create, &str, &Value)> = Vec::new();
+    let mut in_flight: Vec<&Create> = Vec::new();
+    for Sent {
+        create,
+        outcome,
+        after_kill,
+    } in &sent
+    {
+        let t = tally.entry(create.op.operation_id).or_default();
+        match outcome {
+            Outcome::Acked { id, answer } => {
+                t.acked += 1;
+                acked.push((create, id, answer));
+            }
+            Outcome::Cut(_) if *after_kill => {
+                t.in_flight += 1;
+                in_flight.push(create);
+            }
+            Outcome::NotSent if *after_kill => t.not_sent += 1,
+            // The server was running: nothing may fail or be refused.
+            outcome => failures.push(format!(
+                "{}: {} during the load{}",
+                create.what(),
+                describe(outcome),
+                if *after_kill { "" } else { ", before the kill" }
+            )),
+        }
+    }
+    for op in &OPERATIONS {
+        let count = tally.get(op.operation_id).map_or(0, |t| t.acked);
+        assert!(
+            count > 0,
+            "round {round}: {} was never acknowledged; failures so far:\n  {}",
+            op.name(),
+            failures.join("\n  ")
+        );
+    }
+
+    // Restart on the same database; it must come back and serve.
+    let (server, _) = start(&db, port, mode);
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    for (create, id, answer) in &acked {
+        failures.extend(create.check_stored(&conn, id, answer));
+    }
+    // What the in-flight creates left: all of the write (its record whole, its
+    // key with the answer naming it) or none of it.
+    let mut committed: Vec<Option<(String, Value)>> = Vec::new();
+    for create in &in_flight {
+        let ids = create.stored_ids(&conn);
+        let recorded = records::recorded_answer(&conn, &create.key);
+        committed.push(match (&ids[..], recorded) {
+            ([], None) => None,
+            ([id], Some(Some(answer))) if create.op.created_id(&answer) == Some(id) => {
+                failures.extend(create.check_stored(&conn, id, &answer));
+                tally.get_mut(create.op.operation_id).unwrap().committed += 1;
+                Some((id.clone(), answer))
+            }
+            (ids, recorded) => {
+                failures.push(format!(
+                    "{} (in flight at the kill): partly stored: records {ids:?}, key {recorded:?}",
+                    create.what()
+                ));
+                None
+            }
+        });
+    }
+    drop(conn);
+
+    // Retries: one client, each answer within 1 s. A key left claimed without its
+    // answer would make the server wait for it (10 s) and then refuse.
+    let retry_client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    for (create, id, answer) in &acked {
+        match create.send(&retry_client, &base, &token).await {
+            Outcome::Acked {
+                answer: replayed, ..
+            } if replayed == **answer => {}
+            outcome => failures.push(format!(
+                "{} (acknowledged {id}): the retry got {}, not the same answer {answer}",
+                create.what(),
+                describe(&outcome)
+            )),
+        }
+    }
+    // In-flight creates with the record their retry answered.
+    let mut retried: Vec<(&Create, String, Value)> = Vec::new();
+    for (create, committed) in in_flight.iter().zip(&committed) {
+        let what = format!(
+            "{} (in flight at the kill, {})",
+            create.what(),
+            if committed.is_some() {
+                "committed before it"
+            } else {
+                "not committed"
+            }
+        );
+        let first = create.send(&retry_client, &base, &token).await;
+        let (id, answer) = match (first, committed) {
+            (Outcome::Acked { id, answer }, Some(stored))
+                if (&id, &answer) == (&stored.0, &stored.1) =>
+            {
+                (id, answer)
+            }
+            (Outcome::Acked { id, answer }, None) => (id, answer),
+            (outcome, committed) => {
+                failures.push(format!(
+                    "{what}: the retry got {}{}; stored: {committed:?}",
+                    describe(&outcome),
+                    stuck_hint(&outcome)
+                ));
+                continue;
+            }
+        };
+        // Made exactly once: the next retry replays it.
+        match create.send(&retry_client, &base, &token).await {
+            Outcome::Acked {
+                answer: replayed, ..
+            } if replayed == answer => {}
+            outcome => failures.push(format!(
+                "{what}: a second retry got {}, not the first retry's answer {answer}",
+                describe(&outcome)
+            )),
+        }
+        retried.push((create, id, answer));
+    }
+    // And new creates of every operation are served.
+    let client = reqwest::Client::new();
+    let mut fresh: Vec<(Create, String, Value)> = Vec::new();
+    for (i, op) in OPERATIONS.iter().enumerate() {
+        // Numbers the load never reached; a multiple of 5 first, so `i` picks `op`.
+        let create = Create::new(round, 1_000_000_000 + i as u64, &setup);
+        assert_eq!(create.op.operation_id, op.operation_id);
+        match create.send(&client, &base, &token).await {
+            Outcome::Acked { id, answer } => fresh.push((create, id, answer)),
+            outcome => failures.push(format!(
+                "the restarted server serves {}: {}",
+                op.name(),
+                describe(&outcome)
+            )),
+        }
+    }
+    drop(server);
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    failures.extend(check_database(&conn, &setup, &acked, &retried, &fresh));
+
+    let report: Vec<String> = tally
+        .iter()
+        .map(|(op, t)| {
+            format!(
+                "{op}: {} acked, {} in flight ({} committed before the kill), {} not sent",
+                t.acked, t.in_flight, t.committed, t.not_sent
+            )
+        })
+        .collect();
+    eprintln!("crash round {round} ({mode}): {}", report.join("; "));
+    eprintln!(
+        "crash round {round} ({mode}): {} acknowledged creates read back and replayed, \
+         {} in-flight creates retried: {} failures",
+        acked.len(),
+        in_flight.len(),
+        failures.len()
+    );
+    failures
+}
+
+/// The database after the round, the server stopped: sound, and holding exactly
+/// the records the round made, each whole.
+fn check_database(
+    conn: &rusqlite::Connection,
+    setup: &Setup,
+    acked: &[(&Create, &str, &Value)],
+    retried: &[(&Create, String, Value)],
+    fresh: &[(Create, String, Value)],
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    if integrity != "ok" {
+        failures.push(format!("integrity_check: {integrity}"));
+    }
+    let broken = records::foreign_key_violations(conn);
+    if !broken.is_empty() {
+        failures.push(format!("foreign_key_check: {broken:?}"));
+    }
+    let orphans = records::orphan_values(conn);
+    if orphans != 0 {
+        failures.push(format!("{orphans} custom values without their record"));
+    }
+    let unanswered: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM idempotency_keys WHERE response IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    if unanswered != 0 {
+        failures.push(format!("{unanswered} keys claimed without an answer"));
+    }
+
+    let made: Vec<(&Create, &str, &Value)> = acked
+        .iter()
+        .copied()
+        .chain(retried.iter().map(|(c, id, a)| (*c, id.as_str(), a)))
+        .chain(fresh.iter().map(|(c, id, a)| (c, id.as_str(), a)))
+        .collect();
+    for (create, id, answer) in &made {
+        failures.extend(create.check_stored(conn, id, answer));
+    }
+    // Nothing else: every record is one the round made (or set up), every key one
+    // of its creates.
+    let mut expected: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for table in crm_testkit::tables() {
+        expected.insert(table, BTreeSet::new());
+    }
+    expected
+        .get_mut("people")
+        .unwrap()
+        .insert(setup.person.clone());
+    for (create, id, _) in &made {
+        let table = (create.op.stored)("").table;
+        expected.get_mut(table).unwrap().insert(id.to_string());
+    }
+    for (table, ids) in &expected {
+        let stored = records::uuids(conn, table);
+        if stored != *ids {
+            failures.push(format!(
+                "{table}: {} records not made by the round ({:?}), {} missing ({:?})",
+                stored.difference(ids).count(),
+                stored.difference(ids).take(3).collect::<Vec<_>>(),
+                ids.difference(&stored).count(),
+                ids.difference(&stored).take(3).collect::<Vec<_>>()
+            ));
+        }
+    }
+    let keys: i64 = conn
+        .query_row("SELECT count(*) FROM idempotency_keys", [], |r| r.get(0))
+        .unwrap();
+    if keys != made.len() as i64 {
+        failures.push(format!(
+            "{keys} idempotency keys stored for {} keyed creates",
+            made.len()
+        ));
+    }
+    let companies = records::organization_names(conn);
+    let allowed: BTreeSet<String> = std::iter::once(records::CONTACT.to_owned())
+        .chain((0..7).map(|i| format!("Co {i}")))
+        .collect();
+    if !companies.is_subset(&allowed) {
+        failures.push(format!(
+            "organizations not named by the round: {:?}",
+            companies.difference(&allowed).collect::<Vec<_>>()
+        ));
+    }
+    failures
+}
+
 fn describe(outcome: &Outcome) -> String {
     match outcome {
-        Outcome::Acked(id) => format!("success, id {id}"),
-        Outcome::Answered(status, text) => format!("{status}: {text}"),
-        Outcome::InFlight(e) => format!("no complete answer: {e}"),
+        Outcome::Acked { id, answer } => format!("success, id {id}: {answer}"),
+        Outcome::Answered(status, text) => format!("answer {status}: {text}"),
+        Outcome::Cut(e) => format!("no complete answer: {e}"),
         Outcome::NotSent => "connection refused".into(),
     }
 }
@@ -521,7 +760,7 @@ fn stuck_hint(outcome: &Outcome) -> &'static str {
         Outcome::Answered(_, text) if text.contains("still being processed") => {
             " (a claimed key without its answer: it must never be answered so)"
         }
-        Outcome::InFlight(e) if e.starts_with("timed out") => {
+        Outcome::Cut(e) if e.starts_with("timed out") => {
             " (the client waits 1 s; a claimed key without its answer makes the server wait 10 s)"
         }
         _ => "",

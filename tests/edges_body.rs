@@ -59,8 +59,8 @@ async fn send(
     (status, headers, body)
 }
 
-/// Whether `got` is `op`'s error envelope for `status` with exactly `expected` as
-/// its message; what differs, if not.
+/// Whether `got` is `op`'s whole error body for `status` with exactly `expected`
+/// as its message; what differs, if not.
 fn check_error(
     op: &Operation,
     got: (u16, &Value),
@@ -75,12 +75,12 @@ fn check_error(
             got.0, got.1
         ));
     }
-    let message = op
-        .error_message(status, got.1)
-        .map_err(|e| format!("{case}: {e}"))?;
-    if message != expected {
+    // The whole body, member for member: the message and nothing else.
+    let (_, whole) = op.refusal(status, expected);
+    if *got.1 != whole {
         return Err(format!(
-            "{name} {case}:\n  got      {message:?}\n  expected {expected:?}"
+            "{name} {case}:\n  got      {}\n  expected {whole}",
+            got.1
         ));
     }
     Ok(())

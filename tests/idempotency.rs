@@ -8,6 +8,7 @@ mod common;
 use common::{Tenant, TestServer};
 use crm_testkit::{Family, Fixtures, Operation, OPERATIONS};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// A JSON create of `op` with `key`, as `t`.
 async fn create(
@@ -95,8 +96,15 @@ async fn a_retry_replays_the_first_answer_and_another_request_is_refused() {
         let expected = match op.family {
             Family::BigChange => {
                 assert_eq!(
-                    refused["errors"],
-                    json!({"Idempotency-Key": ["already used with a different request"]})
+                    refused,
+                    json!({
+                        "type": "https://tools.ietf.org/html/rfc9110#section-15.5.21",
+                        "title": "One or more validation errors occurred.",
+                        "status": 422,
+                        "detail": "Idempotency-Key: already used with a different request",
+                        "instance": op.path,
+                        "errors": {"Idempotency-Key": ["already used with a different request"]}
+                    })
                 );
                 422
             }
@@ -128,9 +136,11 @@ async fn a_retry_replays_the_first_answer_and_another_request_is_refused() {
     server.stop().await;
 }
 
-#[tokio::test]
+/// Each request on its own task, released together (`common::race`), on four
+/// worker threads: they truly run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_with_one_key_execute_once() {
-    let server = TestServer::start().await;
+    let server = Arc::new(TestServer::start().await);
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "Fixtures").await;
     for op in &OPERATIONS {
@@ -143,14 +153,24 @@ async fn concurrent_requests_with_one_key_execute_once() {
         let table = (op.stored)("").table;
         let before = server.count(table);
         let key = format!("one-key-{}", op.operation_id);
-        let answers =
-            futures::future::join_all((0..50).map(|_| create(&server, &t, op, &fx, &key, &body)))
-                .await;
+        let answers = common::race(50, |_| {
+            let (server, fx, key, body) = (server.clone(), fx.clone(), key.clone(), body.clone());
+            let token = t.token.clone();
+            async move {
+                let headers = [("Idempotency-Key", key.as_str())];
+                let body = body.to_string();
+                server
+                    .create(op, Some(&token), &fx, &headers, "application/json", body)
+                    .await
+            }
+        })
+        .await;
+        assert_eq!(answers.len(), 50, "{name}");
+        assert_eq!(answers[0].0, op.success, "{name}: {:?}", answers[0]);
         assert!(
             answers.iter().all(|a| a == &answers[0]),
             "{name}: every answer is the first one: {answers:?}"
         );
-        assert_eq!(answers[0].0, op.success, "{name}: {:?}", answers[0]);
         assert_eq!(server.count(table), before + 1, "{name}");
         assert_eq!(stored(&server, op, "race"), 1, "{name}");
     }
@@ -173,7 +193,10 @@ async fn concurrent_requests_with_one_key_execute_once() {
         ),
         (2, 3, 1, 1)
     );
-    server.stop().await;
+    Arc::into_inner(server)
+        .expect("every racing request is done")
+        .stop()
+        .await;
 }
 
 #[tokio::test]
@@ -189,7 +212,7 @@ async fn keys_are_per_workspace_and_a_failed_request_does_not_use_its_key() {
     assert_eq!(server.count("customers"), 2);
 
     // Refused for its date: nothing stored, the key stays free for the corrected request.
-    let (status, _) = post(
+    let refused = post(
         &server,
         &t,
         "/customers",
@@ -198,7 +221,16 @@ async fn keys_are_per_workspace_and_a_failed_request_does_not_use_its_key() {
         &json!({"dateOfBirth": "1990-02-30"}),
     )
     .await;
-    assert_eq!(status, 400);
+    assert_eq!(
+        refused,
+        (
+            400,
+            json!({
+                "code": 400,
+                "message": "dateOfBirth: '1990-02-30' is not a real date written YYYY-MM-DD"
+            })
+        )
+    );
     let (status, fixed) = post(
         &server,
         &t,
@@ -226,27 +258,50 @@ async fn keys_are_per_workspace_and_a_failed_request_does_not_use_its_key() {
     server.stop().await;
 }
 
+/// A key is remembered for the configured time (here 1 h) and forgotten after it.
+/// The key's age is set in the database rather than waited for, so that a slow
+/// machine cannot make the two requests that must share it fall apart in time.
 #[tokio::test]
 async fn keys_expire() {
     let server = TestServer::start_with(crm_server::ServerConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
-        idempotency_ttl: std::time::Duration::from_millis(300),
+        idempotency_ttl: std::time::Duration::from_secs(3600),
         ..Default::default()
     })
     .await;
     let t = server.tenant("acme").await;
     let body = json!({"name": "만료"});
     let first = post(&server, &t, "/v2/people", &[], "short-lived", &body).await;
+    assert_eq!(first.0, 201, "{first:?}");
+    let age = |minutes: i64| {
+        let made = chrono::Utc::now() - chrono::Duration::minutes(minutes);
+        rusqlite::Connection::open(&server.db_path)
+            .unwrap()
+            .execute(
+                "UPDATE idempotency_keys SET created_at = ?1 WHERE key = 'short-lived'",
+                [made.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()],
+            )
+            .unwrap()
+    };
+    // 59 minutes old: still within the hour, replayed.
+    assert_eq!(age(59), 1);
     assert_eq!(
         post(&server, &t, "/v2/people", &[], "short-lived", &body).await,
         first
     );
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    // 61 minutes old: forgotten.
+    assert_eq!(age(61), 1);
     let later = post(&server, &t, "/v2/people", &[], "short-lived", &body).await;
     assert_eq!(later.0, 201);
     assert_ne!(
         later.1["data"]["people"]["id"], first.1["data"]["people"]["id"],
         "an expired key is forgotten"
+    );
+    assert_eq!(server.count("people"), 2);
+    // The new create holds the key now, and is what a retry replays.
+    assert_eq!(
+        post(&server, &t, "/v2/people", &[], "short-lived", &body).await,
+        later
     );
     assert_eq!(server.count("people"), 2);
     server.stop().await;

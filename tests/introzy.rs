@@ -303,12 +303,14 @@ async fn a_duplicate_email_is_a_409_with_the_existing_id_across_families() {
     server.stop().await;
 }
 
-#[tokio::test]
+/// Each request on its own task, released together (`common::race`), on four
+/// worker threads: they truly run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_naming_one_new_company_make_one_company() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
     let c = client(&server, &t);
-    let attempts = (0..100).map(|i| {
+    let results = common::race(100, |i| {
         let c = c.clone();
         async move {
             let name = if i % 2 == 0 { "Initech" } else { "INITECH " };
@@ -323,8 +325,9 @@ async fn concurrent_creates_naming_one_new_company_make_one_company() {
                 .await
                 .map(|r| r.into_inner().data.company_id)
         }
-    });
-    let results = futures::future::join_all(attempts).await;
+    })
+    .await;
+    assert_eq!(results.len(), 100);
     let ids: std::collections::BTreeSet<_> =
         results.into_iter().map(|r| r.unwrap().unwrap()).collect();
     assert_eq!(ids.len(), 1, "every person links the same company");
@@ -342,12 +345,13 @@ async fn concurrent_creates_naming_one_new_company_make_one_company() {
     server.stop().await;
 }
 
-#[tokio::test]
+/// The 99 losers each get exactly Introzy's duplicate answer, naming the winner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_with_one_email_make_one_person() {
     let server = TestServer::start().await;
     let t = server.tenant("acme").await;
     let c = client(&server, &t);
-    let attempts = (0..100).map(|i| {
+    let results = common::race(100, |i| {
         let c = c.clone();
         async move {
             c.introzy_create_person()
@@ -359,14 +363,39 @@ async fn concurrent_creates_with_one_email_make_one_person() {
                 .send()
                 .await
         }
-    });
-    let results = futures::future::join_all(attempts).await;
-    let created = results.iter().filter(|r| r.is_ok()).count();
-    let conflicts = results
-        .iter()
-        .filter(|r| matches!(r, Err(ClientError::ErrorResponse(e)) if e.status().as_u16() == 409))
-        .count();
-    assert_eq!((created, conflicts), (1, 99));
+    })
+    .await;
+    let mut created = Vec::new();
+    let mut refused = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(ok) => created.push(ok.into_inner().data.id),
+            Err(ClientError::ErrorResponse(e)) => refused.push((
+                i,
+                e.status().as_u16(),
+                serde_json::to_value(e.into_inner()).unwrap(),
+            )),
+            Err(e) => panic!("request {i}: {e:?}"),
+        }
+    }
+    let [existing] = &created[..] else {
+        panic!("exactly one create succeeds: {created:?}, refused {refused:?}")
+    };
+    assert_eq!(refused.len(), 99);
+    for (i, status, body) in refused {
+        assert_eq!(
+            (status, body),
+            (
+                409,
+                json!({
+                    "success": false,
+                    "message": format!("Person already exists. Existing ID: {existing}"),
+                    "existingId": existing
+                })
+            ),
+            "request {i}"
+        );
+    }
     assert_eq!(server.count("people"), 1);
     server.stop().await;
 }

@@ -186,6 +186,7 @@ async fn json_xml_and_form_store_identical_rows() {
         }
         bodies.push(got);
     }
+    assert_eq!(bodies.len(), 5, "one answer per format");
     assert!(
         bodies.windows(2).all(|w| w[0] == w[1]),
         "every format answers alike: {bodies:#?}"
@@ -357,13 +358,15 @@ async fn xml_with_a_dtd_or_entities_is_refused() {
             "<item><addressStreet>&lol9;</addressStreet></item>",
         )
         .await;
-    assert_eq!(status, 400, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("unable to parse XML body:"),
-        "{body}"
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({
+                "code": 400,
+                "message": "unable to parse XML body: addressStreet: at 0..4: unrecognized entity `lol9`"
+            })
+        )
     );
     // The predefined entities are plain characters.
     let (status, body) = server

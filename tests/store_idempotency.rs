@@ -60,7 +60,10 @@ async fn a_create_whose_answer_fails_stores_nothing() {
 
     let failing = write("k", 1, |_: &PersonRecord| anyhow::bail!("cannot render"));
     match store.create_person(person(ws), Some(failing)).await {
-        Err(StoreError::Internal(e)) => assert!(format!("{e:#}").contains("cannot render")),
+        Err(StoreError::Internal(e)) => assert_eq!(
+            format!("{e:#}"),
+            "rendering the idempotent answer: cannot render"
+        ),
         other => panic!("expected the answer's error, got {other:?}"),
     }
     for table in ["people", "organizations", "idempotency_keys"] {

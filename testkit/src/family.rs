@@ -94,3 +94,56 @@ impl Family {
             .ok_or_else(|| format!("{} error without {message_member}: {body}", self.name()))
     }
 }
+
+impl Family {
+    /// The family's whole error body for a refusal that carries only a message (no
+    /// per-field `errors`, no duplicate's members), answered with `status` on
+    /// `path`: what a test compares an answer to, member for member.
+    pub fn plain_error(self, path: &str, status: u16, message: &str) -> Value {
+        match self {
+            Family::SalesMap | Family::Introzy => {
+                serde_json::json!({"success": false, "message": message})
+            }
+            Family::BigChange => {
+                // RFC 9110's section and title for the status, as the problem's
+                // `type` and `title`.
+                let (section, title) = match status {
+                    400 => ("15.5.1", "Bad Request"),
+                    401 => ("15.5.2", "Unauthorized"),
+                    403 => ("15.5.4", "Forbidden"),
+                    404 => ("15.5.5", "Not Found"),
+                    405 => ("15.5.6", "Method Not Allowed"),
+                    408 => ("15.5.9", "Request Timeout"),
+                    413 => ("15.5.14", "Content Too Large"),
+                    415 => ("15.5.16", "Unsupported Media Type"),
+                    422 => ("15.5.21", "One or more validation errors occurred."),
+                    503 => ("15.6.4", "Service Unavailable"),
+                    _ => ("15.6.1", "Internal Server Error"),
+                };
+                serde_json::json!({
+                    "type": format!("https://tools.ietf.org/html/rfc9110#section-{section}"),
+                    "title": title,
+                    "status": status,
+                    "detail": message,
+                    "instance": path,
+                })
+            }
+            Family::MaiaScore => serde_json::json!({"code": status, "message": message}),
+        }
+    }
+
+    /// The family's whole answer to a request refused for one invalid `field`:
+    /// BigChange's 422 with the field's messages, everyone else's 400 saying
+    /// `field: message`.
+    pub fn invalid(self, path: &str, field: &str, message: &str) -> (u16, Value) {
+        let text = format!("{field}: {message}");
+        match self {
+            Family::BigChange => {
+                let mut body = self.plain_error(path, 422, &text);
+                body["errors"] = serde_json::json!({ field: [message] });
+                (422, body)
+            }
+            _ => (400, self.plain_error(path, 400, &text)),
+        }
+    }
+}

@@ -186,6 +186,18 @@ impl Operation {
             .map_err(|e| format!("{}: {e}", self.name()))
     }
 
+    /// This operation's whole answer to a refusal with `status` and `message` only
+    /// (see [`Family::plain_error`]).
+    pub fn refusal(&self, status: u16, message: &str) -> (u16, Value) {
+        (status, self.family.plain_error(self.path, status, message))
+    }
+
+    /// This operation's whole answer to a request refused for one invalid `field`
+    /// (see [`Family::invalid`]).
+    pub fn invalid(&self, field: &str, message: &str) -> (u16, Value) {
+        self.family.invalid(self.path, field, message)
+    }
+
     /// The created record's id in a success answer.
     pub fn created_id<'a>(&self, answer: &'a Value) -> Option<&'a str> {
         answer.pointer(self.id_pointer)?.as_str()

@@ -276,3 +276,29 @@ pub fn patched(base: &Value, patch: Value) -> Value {
     }
     out
 }
+
+/// Runs `attempt(i)` for each `i` in `0..n`, each on its own task, all released
+/// at once by a barrier: on a multi-threaded runtime the requests truly race (not
+/// only interleave at await points, as one task polling them all would). The
+/// results in the order of `i`.
+pub async fn race<T, F>(n: usize, attempt: impl Fn(usize) -> F) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (barrier, attempt) = (barrier.clone(), attempt(i));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                attempt.await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(n);
+    for task in tasks {
+        results.push(task.await.expect("a racing request panicked"));
+    }
+    results
+}

@@ -211,17 +211,21 @@ async fn create(
 /// How many rows hold what `op` makes with `suffix`.
 fn stored(db: &Path, op: &Operation, suffix: &str) -> i64 {
     let stored = (op.stored)(suffix);
-    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap()
-        .query_row(
-            &format!(
-                "SELECT count(*) FROM {} WHERE {} = ?1",
-                stored.table, stored.column
-            ),
-            [&stored.value],
-            |r| r.get(0),
-        )
-        .unwrap()
+    // Read as a restart would: a read-write connection, which can rebuild the
+    // shared-memory index a killed server left behind (a read-only one sometimes
+    // cannot, and fails to open under load).
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    conn.query_row(
+        &format!(
+            "SELECT count(*) FROM {} WHERE {} = ?1",
+            stored.table, stored.column
+        ),
+        [&stored.value],
+        |r| r.get(0),
+    )
+    .unwrap()
 }
 
 /// Every operation succeeds with `suffix`.

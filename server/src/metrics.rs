@@ -145,12 +145,18 @@ impl Collector for Sampled {
             "Writes (creates) the committed transactions carried",
             stats.writes,
         )?;
-        let buckets: Vec<(f64, u64)> = stats
+        // The encoder adds the buckets up itself: give it each bucket's own count.
+        let mut below = 0;
+        let mut buckets: Vec<(f64, u64)> = stats
             .batch_sizes
             .iter()
-            .map(|(bound, n)| (*bound as f64, *n))
-            .chain(std::iter::once((f64::INFINITY, stats.commits)))
+            .map(|(bound, cumulative)| {
+                let own = cumulative.saturating_sub(below);
+                below = *cumulative;
+                (*bound as f64, own)
+            })
             .collect();
+        buckets.push((f64::INFINITY, stats.commits.saturating_sub(below)));
         encoder
             .encode_descriptor(
                 "store_rows_per_commit",

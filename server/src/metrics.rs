@@ -165,6 +165,20 @@ impl Collector for Sampled {
                 MetricType::Histogram,
             )?
             .encode_histogram::<NoLabelSet>(stats.writes as f64, stats.commits, &buckets, None)?;
+        counter(
+            &mut encoder,
+            "store_failed_batches",
+            "Batches whose every write was answered an error: the transaction could not \
+             begin or commit, a write left it in an unknown state, or the database could \
+             not take writes or was lost",
+            stats.failed_batches,
+        )?;
+        counter(
+            &mut encoder,
+            "store_failed_batch_writes",
+            "Writes (creates) the batches not committed carried",
+            stats.failed_writes,
+        )?;
         let in_flight =
             ConstGauge::new(i64::try_from(self.body_budget.in_use()).unwrap_or(i64::MAX));
         in_flight.encode(encoder.encode_descriptor(

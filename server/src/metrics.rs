@@ -145,12 +145,18 @@ impl Collector for Sampled {
             "Writes (creates) the committed transactions carried",
             stats.writes,
         )?;
-        let buckets: Vec<(f64, u64)> = stats
+        // The encoder adds the buckets up itself: give it each bucket's own count.
+        let mut below = 0;
+        let mut buckets: Vec<(f64, u64)> = stats
             .batch_sizes
             .iter()
-            .map(|(bound, n)| (*bound as f64, *n))
-            .chain(std::iter::once((f64::INFINITY, stats.commits)))
+            .map(|(bound, cumulative)| {
+                let own = cumulative.saturating_sub(below);
+                below = *cumulative;
+                (*bound as f64, own)
+            })
             .collect();
+        buckets.push((f64::INFINITY, stats.commits.saturating_sub(below)));
         encoder
             .encode_descriptor(
                 "store_rows_per_commit",
@@ -159,6 +165,20 @@ impl Collector for Sampled {
                 MetricType::Histogram,
             )?
             .encode_histogram::<NoLabelSet>(stats.writes as f64, stats.commits, &buckets, None)?;
+        counter(
+            &mut encoder,
+            "store_failed_batches",
+            "Batches whose every write was answered an error: the transaction could not \
+             begin or commit, a write left it in an unknown state, or the database could \
+             not take writes or was lost",
+            stats.failed_batches,
+        )?;
+        counter(
+            &mut encoder,
+            "store_failed_batch_writes",
+            "Writes (creates) the batches not committed carried",
+            stats.failed_writes,
+        )?;
         let in_flight =
             ConstGauge::new(i64::try_from(self.body_budget.in_use()).unwrap_or(i64::MAX));
         in_flight.encode(encoder.encode_descriptor(

@@ -349,4 +349,8 @@ pub struct WriterStats {
     /// (at most this many writes, commits so far): cumulative, by
     /// [`BATCH_SIZE_BOUNDS`].
     pub batch_sizes: Vec<(u64, u64)>,
+    /// Batches not committed, every write in them answered an error.
+    pub failed_batches: u64,
+    /// Writes those batches carried.
+    pub failed_writes: u64,
 }

@@ -123,6 +123,8 @@ struct Stats {
     /// Commits by batch size: index i counts batches of at most
     /// `BATCH_SIZE_BOUNDS[i]` writes (and more than the bound before).
     batches: [AtomicU64; BATCH_SIZE_BOUNDS.len()],
+    failed_batches: AtomicU64,
+    failed_writes: AtomicU64,
 }
 
 /// The handle the store keeps: a queue to the writer thread.
@@ -191,6 +193,8 @@ impl Writer {
             commits: self.stats.commits.load(Relaxed),
             writes: self.stats.writes.load(Relaxed),
             batch_sizes,
+            failed_batches: self.stats.failed_batches.load(Relaxed),
+            failed_writes: self.stats.failed_writes.load(Relaxed),
         }
     }
 }
@@ -274,7 +278,7 @@ impl Engine {
 
     /// Runs a batch in one transaction; None if it committed, else why not.
     fn run_batch(&mut self, batch: &mut [Box<dyn Job>], stats: &Stats) -> Option<Failed> {
-        match self.try_batch(batch) {
+        let failed = match self.try_batch(batch) {
             Ok(()) => {
                 if let Some(why) = self.unavailable.take() {
                     tracing::info!(was = %why, "the database takes writes again");
@@ -285,7 +289,7 @@ impl Engine {
                 if let Some(i) = BATCH_SIZE_BOUNDS.iter().position(|b| size <= *b) {
                     stats.batches[i].fetch_add(1, Relaxed);
                 }
-                None
+                return None;
             }
             Err(Failed::Unavailable(why)) => {
                 // Whatever the connection was doing, a new one starts clean; a
@@ -295,10 +299,13 @@ impl Engine {
                     tracing::error!(error = %why, "the database cannot take writes; answering 503");
                 }
                 self.unavailable = Some(why.clone());
-                Some(Failed::Unavailable(why))
+                Failed::Unavailable(why)
             }
-            Err(failed) => Some(failed),
-        }
+            Err(failed) => failed,
+        };
+        stats.failed_batches.fetch_add(1, Relaxed);
+        stats.failed_writes.fetch_add(batch.len() as u64, Relaxed);
+        Some(failed)
     }
 
     fn try_batch(&mut self, batch: &mut [Box<dyn Job>]) -> Result<(), Failed> {

@@ -89,8 +89,10 @@ pub async fn create_person(
             *slot = Some(value);
         }
     }
-    // Stored as given, but trimmed; compared by its canonical key (the store's).
-    person.email = person.email.map(|e| e.trim().to_owned());
+    // Compared by its canonical key (the store's).
+    person.email = person
+        .email
+        .map(|e| crate::canonical::email_as_given(&e).to_owned());
     let custom: Vec<(String, serde_json::Value)> = resolved
         .custom
         .iter()

@@ -105,7 +105,8 @@ impl Create for CreatePerson {
             success: true,
             data: Person {
                 id: record.id.uuid.clone(),
-                email: body.email.trim().to_owned(),
+                // As stored (trimmed), not as sent.
+                email: record.email.clone().unwrap_or_default(),
                 first_name: body.first_name.clone(),
                 last_name: body.last_name.clone(),
                 phone_number: body.phone_number.clone(),

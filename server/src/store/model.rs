@@ -212,6 +212,8 @@ pub struct NewPerson {
 pub struct PersonRecord {
     pub id: RecordId,
     pub name: String,
+    /// As stored: [`crate::canonical::email_as_given`] of the request's.
+    pub email: Option<String>,
     pub organization: Option<RecordId>,
     /// Only when [`NewPerson::with_organization_details`] asked for it.
     pub organization_details: Option<OrganizationDetails>,

@@ -118,7 +118,18 @@ fn admin_commands_print_json_with_ids() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(names, ["이메일", "전화", "포지션", "최근 연락일", "예산"]);
+    assert_eq!(
+        names,
+        [
+            "이메일",
+            "전화",
+            "포지션",
+            "최근 연락일",
+            "이름",
+            "소속 기업",
+            "예산"
+        ]
+    );
     let journal: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

@@ -53,7 +53,8 @@ pub struct CreatePersonRequest {
     #[schemars(length(max = 200))]
     pub company_name: Option<String>,
     /// Custom field values keyed by field key (e.g. cf_favorite_color); a string,
-    /// number, boolean or null.
+    /// number, boolean or null. Only custom fields of the workspace: any other key
+    /// is refused (400).
     pub custom_fields: Option<BTreeMap<String, JsonLiteral>>,
 }
 

@@ -47,7 +47,9 @@ impl Operation for CreateLead {
     type Answer = Created201;
 }
 
-/// One data field (데이터필드): its name and one value key chosen by its type.
+/// One data field (데이터필드): its name and one value key chosen by its type. A
+/// customer's standard fields (이름, 소속 기업, 전화, 이메일, 최근 연락일, 포지션)
+/// are data fields too.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldValue {
@@ -73,7 +75,7 @@ pub struct CreatePeopleRequest {
     pub organization_id: Option<String>,
     /// 고객 생성 시 작성할 메모.
     pub memo: Option<String>,
-    /// 생성할 고객의 데이터필드.
+    /// 생성할 고객의 데이터필드, standard fields included.
     pub field_list: Option<Vec<FieldValue>>,
 }
 

@@ -43,7 +43,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub company_name: ::std::option::Option<CreatePersonRequestCompanyName>,
-        ///Custom field values keyed by field key (e.g. cf_favorite_color); a string, number, boolean or null.
+        ///Custom field values keyed by field key (e.g. cf_favorite_color); a string, number, boolean or null. Only custom fields of the workspace: any other key is refused (400).
         #[serde(
             rename = "customFields",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1375,7 +1375,14 @@ Creates a new person in your organization. Optionally auto-creates a company
 if `companyName` is provided: it links to the workspace's company of that name
 (compared case-insensitively) or creates one, and is ignored when `companyId`
 is given. Custom fields can be set on creation, keyed by field key
-(`cf_favorite_color`) and typed by the workspace's field definitions.
+(`cf_favorite_color`) and typed by the workspace's field definitions. A key
+that is not a custom field of the workspace (an unknown key, or a standard
+field such as `phone`, which is `phoneNumber` here) is refused with 400
+naming it: nothing is stored where the answer would not show it.
+
+The e-mail is stored and echoed as given, without surrounding whitespace;
+the duplicate check compares it case-insensitively. Numbers in
+`customFields` are echoed as given: `50000` stays `50000`.
 
 An empty `companyId` (as in Introzy's own example) means no company id.
 

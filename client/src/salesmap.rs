@@ -141,7 +141,7 @@ pub mod types {
     ///`CreatePeopleRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreatePeopleRequest {
-        ///생성할 고객의 데이터필드 (the customer's data fields).
+        ///생성할 고객의 데이터필드 (the customer's data fields), standard fields included.
         #[serde(
             rename = "fieldList",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -263,7 +263,9 @@ pub mod types {
     }
     /**One data field (데이터필드): its `name` and exactly one value key, chosen by
 the field's type: `stringValue` for text and single-select, `numberValue`
-for a number, `booleanValue` for True/False, `dateValue` for a date.
+for a number, `booleanValue` for True/False, `dateValue` for a date. A
+customer's standard fields (`이름`, `소속 기업`, `전화`, `이메일`, `최근 연락일`,
+`포지션`) are data fields too.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct FieldValue {
@@ -1548,7 +1550,18 @@ Creates a customer (고객) in the token's workspace.
 field definitions; the value key must match the field's type. The e-mail
 arrives as the text field `이메일`; a customer whose e-mail (trimmed,
 case-insensitive) matches an existing customer of the workspace is refused
-with 400 and the reason `동일한 이메일을 가진 고객이 존재합니다.`.
+with 400 and the reason `동일한 이메일을 가진 고객이 존재합니다.`. The e-mail
+is stored as given, without surrounding whitespace.
+
+Every workspace has SalesMap's standard people fields, all text fields:
+`이름` (name), `소속 기업` (organization), `전화` (phone), `이메일` (e-mail),
+`최근 연락일` (last contacted, a date) and `포지션` (position). `이름` must
+say what `name` says (a different name is refused with 400 naming both).
+`소속 기업` links the customer's organization as SalesMap's UI does: by its
+id, or by its name (compared case-insensitively; an organization of that
+name is created when there is none); an id that names no organization of
+the workspace is refused with 404, and with `organizationId` it must name
+the same organization (otherwise 400 naming both).
 
 
 Sends a `POST` request to `/v2/people`

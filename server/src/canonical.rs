@@ -79,12 +79,19 @@ fn folded(s: &str) -> String {
     s.nfc().collect::<String>().to_lowercase().nfc().collect()
 }
 
+/// An e-mail as every family stores and echoes it: what the client sent, letter
+/// case and all, without the whitespace around it, which is never part of an
+/// address (a value pasted from a form or a spreadsheet often carries some).
+pub fn email_as_given(raw: &str) -> &str {
+    raw.trim()
+}
+
 /// The key of a valid e-mail address, or why `raw` is not one.
 pub fn email(raw: &str) -> Result<String, NotAnEmail> {
     if let Some(found) = raw.chars().find_map(invisible) {
         return Err(NotAnEmail::Invisible(found));
     }
-    let v = raw.trim();
+    let v = email_as_given(raw);
     if v.contains(['<', '>']) {
         return Err(NotAnEmail::DisplayName(raw.to_owned()));
     }
@@ -245,6 +252,12 @@ mod tests {
             let key = name_key(raw);
             assert_eq!(name_key(&key), key, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn an_email_is_kept_as_given_without_surrounding_whitespace() {
+        assert_eq!(email_as_given("  C2@x.com \t\u{a0}"), "C2@x.com");
+        assert_eq!(email_as_given("C2@x.com"), "C2@x.com");
     }
 
     #[test]

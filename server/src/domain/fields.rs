@@ -8,7 +8,12 @@ use super::{validate, DomainError};
 use crate::store::{Builtin, CustomValues, FieldDefinition, FieldType};
 use serde_json::Value;
 
-/// How a request names a field.
+/// How a request names a field. By name (SalesMap's `fieldList`), a request may
+/// set any data field, the standard ones (이름, 이메일, …) included, as SalesMap
+/// documents; by key (Introzy) or definition id (BigChange) it sets custom fields
+/// only: those families have request fields of their own for the standard ones
+/// (`phoneNumber`, `email`), and a standard value set as a custom one would be
+/// stored where the answer, which echoes custom fields, never shows it.
 #[derive(Clone, Debug)]
 pub enum FieldLocator {
     Name(String),
@@ -69,14 +74,36 @@ pub struct FieldInput {
     pub value: FieldValue,
 }
 
-/// Resolved fields: the standard ones that live in the record's columns, and the
+/// A standard field's value as given, with where it sits in the request.
+#[derive(Clone, Debug)]
+pub struct Given {
+    pub path: String,
+    pub value: String,
+}
+
+/// Resolved fields: the standard ones that live in the record itself, and the
 /// rest ready to store.
 #[derive(Debug, Default)]
 pub struct ResolvedFields {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub position: Option<String>,
+    /// 이름; the domain checks it against the request's own name.
+    pub name: Option<Given>,
+    /// 소속 기업: an organization's id or name, resolved by the domain.
+    pub organization: Option<Given>,
     pub custom: CustomValues,
+}
+
+impl ResolvedFields {
+    /// Whether any standard field was given: only a person has them.
+    pub fn has_standard(&self) -> bool {
+        self.email.is_some()
+            || self.phone.is_some()
+            || self.position.is_some()
+            || self.name.is_some()
+            || self.organization.is_some()
+    }
 }
 
 fn describe(locator: &FieldLocator) -> String {
@@ -138,6 +165,16 @@ pub fn resolve(
                 ),
             )
         })?;
+        if def.builtin.is_some() && !matches!(input.locator, FieldLocator::Name(_)) {
+            return Err(DomainError::invalid(
+                &input.path,
+                format!(
+                    "{} is the standard field '{}', not a custom field; only custom fields are set here",
+                    describe(&input.locator),
+                    def.name
+                ),
+            ));
+        }
         if seen.contains(&def.id.id) {
             return Err(DomainError::invalid(
                 &input.path,
@@ -157,10 +194,19 @@ pub fn resolve(
             }
             Some(Builtin::Phone) => out.phone = value.as_str().map(str::to_owned),
             Some(Builtin::Position) => out.position = value.as_str().map(str::to_owned),
+            Some(Builtin::Name) => out.name = given(&input, &value),
+            Some(Builtin::Organization) => out.organization = given(&input, &value),
             None => out.custom.push((def.id.id, value)),
         }
     }
     Ok(out)
+}
+
+fn given(input: &FieldInput, value: &Value) -> Option<Given> {
+    value.as_str().map(|v| Given {
+        path: input.path.clone(),
+        value: v.to_owned(),
+    })
 }
 
 /// The stored JSON value, or `None` for an explicit "no value".

@@ -91,7 +91,7 @@ pub async fn create_lead(
     };
 
     let (fields, _) = fields::resolve_in(store, ws, Entity::Lead, req.fields).await?;
-    if fields.email.is_some() || fields.phone.is_some() || fields.position.is_some() {
+    if fields.has_standard() {
         // Standard column fields exist only for persons; a lead definition never
         // carries `builtin`, so this is unreachable unless the store is corrupt.
         return Err(DomainError::Internal(anyhow::anyhow!(

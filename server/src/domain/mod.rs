@@ -7,6 +7,7 @@ pub mod fields;
 pub mod leads;
 pub mod number;
 pub mod people;
+pub mod standard;
 pub mod validate;
 
 use crate::store::{RecordId, StoreError};

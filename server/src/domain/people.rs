@@ -2,7 +2,7 @@
 //! BigChange's person.
 
 use super::fields::{self, FieldInput};
-use super::DomainError;
+use super::{standard, DomainError};
 use crate::auth::Principal;
 use crate::store::{
     Entity, IdempotentWrite, NewPerson, OrganizationTarget, PersonRecord, RecordKey, Store,
@@ -18,8 +18,9 @@ pub enum OrganizationInput {
         noun: &'static str,
         key: RecordKey,
     },
-    /// The workspace's organization of this name, or a new one.
-    Named(String),
+    /// The workspace's organization of this name, or a new one; `field` names it
+    /// in the request.
+    Named { field: &'static str, name: String },
 }
 
 #[derive(Debug)]
@@ -27,6 +28,9 @@ pub struct CreatePerson {
     /// The person as the family validated it. The domain fills in the workspace,
     /// the organization and the custom values.
     pub person: NewPerson,
+    /// What the request calls the person's name, for a conflict with the
+    /// standard field 이름.
+    pub name_field: &'static str,
     pub organization: Option<OrganizationInput>,
     pub fields: Vec<FieldInput>,
 }
@@ -47,20 +51,29 @@ pub async fn create_person(
     let ws = who.workspace.id;
     let mut person = req.person;
     person.workspace_id = ws;
-    person.organization = match req.organization {
-        None => None,
+    let (field, organization) = match req.organization {
+        None => ("", None),
         Some(OrganizationInput::Existing { field, noun, key }) => {
-            Some(OrganizationTarget::Existing(
-                store
-                    .organization(ws, &key)
-                    .await?
-                    .ok_or_else(|| DomainError::not_found(field, noun, &key.to_string()))?,
-            ))
+            let id = store
+                .organization(ws, &key)
+                .await?
+                .ok_or_else(|| DomainError::not_found(field, noun, &key.to_string()))?;
+            (field, Some(OrganizationTarget::Existing(id)))
         }
-        Some(OrganizationInput::Named(name)) => Some(OrganizationTarget::Named(name)),
+        Some(OrganizationInput::Named { field, name }) => {
+            (field, Some(OrganizationTarget::Named(name)))
+        }
     };
+    person.organization = organization;
 
     let (resolved, definitions) = fields::resolve_in(store, ws, Entity::Person, req.fields).await?;
+    if let Some(given) = &resolved.name {
+        standard::name(&person.name, req.name_field, given)?;
+    }
+    if let Some(given) = &resolved.organization {
+        let requested = person.organization.take().map(|o| (field, o));
+        person.organization = standard::organization(store, ws, requested, given).await?;
+    }
     for (slot, value, what) in [
         (&mut person.email, resolved.email, "e-mail"),
         (&mut person.phone, resolved.phone, "phone"),
@@ -76,8 +89,10 @@ pub async fn create_person(
             *slot = Some(value);
         }
     }
-    // Stored as given, but trimmed; compared by its canonical key (the store's).
-    person.email = person.email.map(|e| e.trim().to_owned());
+    // Compared by its canonical key (the store's).
+    person.email = person
+        .email
+        .map(|e| crate::canonical::email_as_given(&e).to_owned());
     let custom: Vec<(String, serde_json::Value)> = resolved
         .custom
         .iter()

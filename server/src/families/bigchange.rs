@@ -87,6 +87,7 @@ impl Create for CreatePerson {
                 is_opted_out: body.is_opted_out.unwrap_or(false),
                 ..Default::default()
             },
+            name_field: "forename",
             organization: Some(OrganizationInput::Existing {
                 field: "contactId",
                 noun: "contact",

@@ -71,7 +71,10 @@ impl Create for CreatePerson {
                 .as_deref()
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
-                .map(|n| OrganizationInput::Named(n.to_owned())),
+                .map(|n| OrganizationInput::Named {
+                    field: "companyName",
+                    name: n.to_owned(),
+                }),
         };
         let first = body.first_name.trim();
         let name = match body.last_name.as_deref().map(str::trim) {
@@ -89,6 +92,7 @@ impl Create for CreatePerson {
                 with_organization_details: true,
                 ..Default::default()
             },
+            name_field: "firstName",
             organization,
             fields: custom_field_inputs(&body.custom_fields)?,
         };
@@ -101,7 +105,8 @@ impl Create for CreatePerson {
             success: true,
             data: Person {
                 id: record.id.uuid.clone(),
-                email: body.email.trim().to_owned(),
+                // As stored (trimmed), not as sent.
+                email: record.email.clone().unwrap_or_default(),
                 first_name: body.first_name.clone(),
                 last_name: body.last_name.clone(),
                 phone_number: body.phone_number.clone(),

@@ -64,6 +64,7 @@ impl Create for CreatePeople {
                 memo: body.memo.clone(),
                 ..Default::default()
             },
+            name_field: "name",
             organization,
             fields: field_inputs(&body.field_list)?,
         };

@@ -32,6 +32,10 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
         include_str!("../../migrations/0006_token_revocation.sql"),
         Some(add_revoked_at),
     ),
+    (
+        include_str!("../../migrations/0007_standard_people_fields.sql"),
+        Some(super::sqlite::add_standard_fields),
+    ),
 ];
 
 /// Migration 0006's column, added only where it is missing (a database whose

@@ -95,14 +95,19 @@ impl FieldType {
     }
 }
 
-/// A standard field whose value lives in a column of the record rather than in
-/// `field_values`.
+/// A standard field whose value lives in the record itself (a column, or its
+/// link to an organization) rather than in `field_values`. Only SalesMap's
+/// `fieldList`, which names fields, sets one; custom fields by key or id never do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Builtin {
     Email,
     Phone,
     Position,
+    /// 이름: the person's name.
+    Name,
+    /// 소속 기업: the organization the person belongs to, by id or by name.
+    Organization,
 }
 
 impl Builtin {
@@ -111,6 +116,8 @@ impl Builtin {
             Builtin::Email => "email",
             Builtin::Phone => "phone",
             Builtin::Position => "position",
+            Builtin::Name => "name",
+            Builtin::Organization => "organization",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -118,6 +125,8 @@ impl Builtin {
             "email" => Some(Builtin::Email),
             "phone" => Some(Builtin::Phone),
             "position" => Some(Builtin::Position),
+            "name" => Some(Builtin::Name),
+            "organization" => Some(Builtin::Organization),
             _ => None,
         }
     }
@@ -137,8 +146,9 @@ pub struct FieldDefinition {
     pub builtin: Option<Builtin>,
 }
 
-/// What a new workspace starts with: the standard SalesMap people fields that are
-/// plain values (이름 and 소속 기업 are the request's `name` and `organizationId`).
+/// What every workspace has: SalesMap's standard people fields (이름, 소속 기업,
+/// 전화, 이메일, 최근 연락일, 포지션). A new workspace gets them in this order;
+/// migration 0007 added the last two to workspaces made before it.
 pub const STANDARD_PERSON_FIELDS: &[(&str, &str, FieldType, Option<Builtin>)] = &[
     ("이메일", "email", FieldType::Text, Some(Builtin::Email)),
     ("전화", "phone", FieldType::Text, Some(Builtin::Phone)),
@@ -149,6 +159,13 @@ pub const STANDARD_PERSON_FIELDS: &[(&str, &str, FieldType, Option<Builtin>)] = 
         Some(Builtin::Position),
     ),
     ("최근 연락일", "last_contacted_at", FieldType::Date, None),
+    ("이름", "name", FieldType::Text, Some(Builtin::Name)),
+    (
+        "소속 기업",
+        "organization",
+        FieldType::Text,
+        Some(Builtin::Organization),
+    ),
 ];
 
 /// A field value ready to store: JSON string, number or boolean.
@@ -195,6 +212,8 @@ pub struct NewPerson {
 pub struct PersonRecord {
     pub id: RecordId,
     pub name: String,
+    /// As stored: [`crate::canonical::email_as_given`] of the request's.
+    pub email: Option<String>,
     pub organization: Option<RecordId>,
     /// Only when [`NewPerson::with_organization_details`] asked for it.
     pub organization_details: Option<OrganizationDetails>,

@@ -48,22 +48,33 @@ pub fn create_workspace(conn: &Connection, name: String) -> StoreResult<Workspac
         params![uuid, name, now],
     )?;
     let id = conn.last_insert_rowid();
-    for (field_name, key, field_type, builtin) in STANDARD_PERSON_FIELDS {
-        let def = NewFieldDefinition {
-            workspace_id: id,
-            entity: Entity::Person,
-            name: (*field_name).to_owned(),
-            key: (*key).to_owned(),
-            field_type: *field_type,
-            options: Vec::new(),
-        };
-        insert_field_definition(conn, &def, *builtin, &now)?;
+    for standard in STANDARD_PERSON_FIELDS {
+        insert_standard_field(conn, id, standard, &now)?;
     }
     Ok(WorkspaceRecord {
         id: RecordId { id, uuid },
         name,
         customer_id: id,
     })
+}
+
+pub(super) type StandardField = (&'static str, &'static str, FieldType, Option<Builtin>);
+
+pub(super) fn insert_standard_field(
+    conn: &Connection,
+    workspace_id: i64,
+    &(name, key, field_type, builtin): &StandardField,
+    now: &str,
+) -> rusqlite::Result<FieldDefinition> {
+    let def = NewFieldDefinition {
+        workspace_id,
+        entity: Entity::Person,
+        name: name.to_owned(),
+        key: key.to_owned(),
+        field_type,
+        options: Vec::new(),
+    };
+    insert_field_definition(conn, &def, builtin, now)
 }
 
 pub fn create_token(conn: &Connection, t: NewToken) -> StoreResult<i64> {

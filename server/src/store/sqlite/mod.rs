@@ -8,6 +8,8 @@
 //! - `idempotency.rs`: keys, claimed and answered inside the create's savepoint.
 //! - `cache.rs`: the bounded cache the hot lookups share.
 //! - `rekey.rs`: recomputes stored e-mail and name keys (migration 0005).
+//! - `standard_fields.rs`: gives every workspace the standard people fields
+//!   (migration 0007).
 //! - `file.rs`: the database file: opening it, refusing one that cannot be
 //!   written, noticing it deleted or replaced.
 
@@ -18,8 +20,11 @@ mod idempotency;
 mod records;
 /// Migration 0005's Rust step, which `migrations.rs` runs.
 pub(super) mod rekey;
+mod standard_fields;
 mod writer;
 
+/// Migration 0007's Rust step, which `migrations.rs` runs.
+pub(super) use standard_fields::add_standard_fields;
 pub use writer::CommitMode;
 
 use super::migrations::migrate;

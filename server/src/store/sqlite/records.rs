@@ -263,6 +263,7 @@ pub fn create_person(
     Ok(PersonRecord {
         id: RecordId { id, uuid },
         name: p.name,
+        email: p.email,
         organization,
         organization_details,
         created_at: now,

@@ -1,0 +1,6 @@
+-- SalesMap's standard people fields 이름 (name) and 소속 기업 (organization) become
+-- field definitions, like 이메일, 전화, 포지션 and 최근 연락일, so that `fieldList`
+-- may carry them. Every workspace gets each standard field it lacks; the rows are
+-- written by this migration's Rust step (`sqlite/standard_fields.rs`): SQLite
+-- cannot make the uuids, and a workspace that already has a field of that name or
+-- key keeps it, with a warning.

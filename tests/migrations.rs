@@ -105,11 +105,14 @@ fn pragma(db: &Path, sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// Keys by row id.
+type Keys = Vec<(i64, Option<String>)>;
+
 /// Every row of `before` is in `after`, every value the same but the keys
 /// migration 0005 recomputes; columns added since are at their defaults and
 /// tables added since are empty.
 fn assert_rows_kept(version: i64, before: &Snapshot, after: &Snapshot) {
-    let recomputed: BTreeMap<(&str, &str), Vec<(i64, Option<String>)>> = BTreeMap::from([
+    let recomputed: BTreeMap<(&str, &str), Keys> = BTreeMap::from([
         (("people", "email_norm"), email_keys(version.max(5))),
         (("organizations", "name_norm"), name_keys(version.max(5))),
     ]);

@@ -4,6 +4,7 @@
 //! exit within `--shutdown-grace-secs`.
 
 use crate::cli::{self, CommitArg, DbArg, DurabilityArg};
+use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use crm_server::auth;
 use crm_server::metrics::DroppedLines;
@@ -19,6 +20,12 @@ pub struct Logs {
     pub dropped: DroppedLines,
 }
 
+/// The longest `--idempotency-ttl-secs`: the server's bound, 100 years.
+const MAX_IDEMPOTENCY_TTL_SECS: u64 = crm_server::pipeline::idempotency::MAX_TTL.as_secs();
+
+// Numbers take `allow_negative_numbers` so that `-1` is refused as a value of its
+// flag ("invalid value '-1' for '--max-body-bytes'") rather than as an unknown
+// argument; zero is refused where it cannot work.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -32,24 +39,28 @@ pub struct ServeArgs {
     /// How creates are grouped into transactions.
     #[arg(long, value_enum, default_value = "group")]
     pub commit: CommitArg,
-    /// The largest request body accepted, in bytes.
-    #[arg(long, default_value_t = 1024 * 1024)]
+    /// The largest request body accepted, in bytes (at least 1).
+    #[arg(long, default_value_t = 1024 * 1024, allow_negative_numbers = true,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_body_bytes: usize,
     /// Request body bytes buffered at once, across every request; past it a new
     /// body gets 503 with Retry-After. At least --max-body-bytes.
-    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, default_value_t = 64 * 1024 * 1024, allow_negative_numbers = true,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_inflight_body_bytes: usize,
-    /// How long a request body may take to arrive, in seconds (408 past it). A
-    /// request head is bounded by hyper's own 30 s timer, which also closes
-    /// keep-alive connections idle that long.
-    #[arg(long, default_value_t = 30)]
+    /// How long a request body may take to arrive, in seconds (408 past it; at
+    /// least 1). A request head is bounded by hyper's own 30 s timer, which also
+    /// closes keep-alive connections idle that long.
+    #[arg(long, default_value_t = 30, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_secs: u64,
-    /// How long an Idempotency-Key is remembered, in seconds.
-    #[arg(long, default_value_t = 24 * 60 * 60)]
+    /// How long an Idempotency-Key is remembered, in seconds (1 to 100 years).
+    #[arg(long, default_value_t = 24 * 60 * 60, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_IDEMPOTENCY_TTL_SECS))]
     pub idempotency_ttl_secs: u64,
     /// On SIGTERM or SIGINT, how long in-flight requests may take to finish
-    /// before the process exits anyway, in seconds.
-    #[arg(long, default_value_t = 10)]
+    /// before the process exits anyway, in seconds (0: at once).
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true)]
     pub shutdown_grace_secs: u64,
     /// Serve Prometheus metrics at `/metrics` on this address (off by default;
     /// never on the public listener).
@@ -58,12 +69,43 @@ pub struct ServeArgs {
 }
 
 pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
+    // Checked before anything is opened or printed.
+    anyhow::ensure!(
+        args.max_inflight_body_bytes >= args.max_body_bytes,
+        "--max-inflight-body-bytes ({}) must be at least --max-body-bytes ({}): a body that large could never be read",
+        args.max_inflight_body_bytes,
+        args.max_body_bytes
+    );
     let open_files = raise_open_files_limit();
     let store = Arc::new(SqliteStore::open_with(
         &args.db.db,
         args.durability.into(),
         args.commit.into(),
     )?);
+    let mut signals = ShutdownSignals::install()?;
+    // Listening before the first start's token is issued: a start that fails on
+    // its address leaves no workspace behind and prints no token.
+    let server = crm_server::serve(
+        crm_server::ServerConfig {
+            bind: args.bind,
+            request_body_max_bytes: args.max_body_bytes,
+            max_inflight_body_bytes: args.max_inflight_body_bytes,
+            request_timeout: Duration::from_secs(args.request_timeout_secs),
+            idempotency_ttl: Duration::from_secs(args.idempotency_ttl_secs),
+            dropped_log_lines: Some(logs.dropped.clone()),
+        },
+        store.clone(),
+        crate::SPECS,
+    )
+    .map_err(|e| name_flag(e, "--bind", args.bind))?;
+    let metrics = match args.metrics_bind {
+        Some(bind) => Some(
+            crm_server::metrics::serve(bind, server.app_private().metrics.clone())
+                .map_err(|e| name_flag(e, "--metrics-bind", bind))?,
+        ),
+        None => None,
+    };
+    let address = server.local_addr();
     // One transaction decides whether this is the first start: of several servers
     // starting on a new database, one creates the workspace and prints its token.
     if let Some(ws) = store
@@ -87,41 +129,24 @@ pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
             ws.id.id,
             ws.id.uuid,
             token["token"].as_str().unwrap_or_default(),
-            args.bind,
+            address,
             token["token"].as_str().unwrap_or_default(),
         );
     }
-    let server = crm_server::serve(
-        crm_server::ServerConfig {
-            bind: args.bind,
-            request_body_max_bytes: args.max_body_bytes,
-            max_inflight_body_bytes: args.max_inflight_body_bytes,
-            request_timeout: Duration::from_secs(args.request_timeout_secs),
-            idempotency_ttl: Duration::from_secs(args.idempotency_ttl_secs),
-            dropped_log_lines: Some(logs.dropped.clone()),
-        },
-        store.clone(),
-        crate::SPECS,
-    )?;
     tracing::info!(
-        address = %server.local_addr(),
+        address = %address,
         db = %args.db.db.display(),
         durability = ?args.durability,
         open_files,
         "crm is listening"
     );
-    let metrics = match args.metrics_bind {
-        Some(bind) => {
-            let metrics = crm_server::metrics::serve(bind, server.app_private().metrics.clone())?;
-            tracing::info!(address = %metrics.local_addr(), "metrics at /metrics");
-            Some(metrics)
-        }
-        None => None,
-    };
+    if let Some(metrics) = &metrics {
+        tracing::info!(address = %metrics.local_addr(), "metrics at /metrics");
+    }
     spawn_dropped_lines_report(logs.dropped);
     let signal = tokio::select! {
         r = server.wait_for_shutdown() => return r.map_err(|e| anyhow::anyhow!("server: {e}")),
-        s = shutdown_signal() => s?,
+        s = signals.first() => s,
     };
     let grace = Duration::from_secs(args.shutdown_grace_secs);
     tracing::info!(
@@ -146,15 +171,41 @@ pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
     }
 }
 
-/// The first SIGTERM or SIGINT, by name.
-async fn shutdown_signal() -> anyhow::Result<&'static str> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    })
+/// A listener that could not start, named by the flag that chose its address.
+/// Only socket errors are the address's fault; anything else is passed on as is.
+fn name_flag(e: anyhow::Error, flag: &str, address: SocketAddr) -> anyhow::Error {
+    if e.chain().any(|cause| cause.is::<std::io::Error>()) {
+        e.context(format!("{flag} {address}: cannot listen"))
+    } else {
+        e
+    }
+}
+
+/// Installed once the database is open (a signal during a migration still ends
+/// the process at once: each migration is one transaction) and before the server
+/// says it is listening: a signal sent as soon as it has said so would otherwise
+/// end it the default way, without a graceful shutdown.
+struct ShutdownSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(ShutdownSignals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The first SIGTERM or SIGINT, by name.
+    async fn first(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
 }
 
 /// Says how many log lines were dropped, once the count has grown: when the log's

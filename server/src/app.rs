@@ -146,6 +146,13 @@ pub fn serve(
         config.max_inflight_body_bytes,
         config.request_body_max_bytes
     );
+    anyhow::ensure!(
+        !config.idempotency_ttl.is_zero()
+            && config.idempotency_ttl <= crate::pipeline::idempotency::MAX_TTL,
+        "the idempotency key TTL ({:?}) must be more than 0 and at most {:?}",
+        config.idempotency_ttl,
+        crate::pipeline::idempotency::MAX_TTL
+    );
     let mut api = api::crm_api_mod::api_description::<CrmServer>()
         .map_err(|e| anyhow::anyhow!("building the API description: {e}"))?;
     let document = crm_api::contract::dropshot_document()?;
@@ -180,7 +187,7 @@ pub fn serve(
     ServerBuilder::new(api, context, log)
         .config(dropshot_config)
         .start()
-        .map_err(|e| anyhow::anyhow!("starting the server on {}: {e}", config.bind))
+        .with_context(|| format!("starting the server on {}", config.bind))
 }
 
 /// Registers, unpublished, every method that `Op`'s path does not take, so a wrong

@@ -7,6 +7,7 @@
 //! dropped because the log reader stalled.
 
 use crate::store::Store;
+use anyhow::Context as _;
 use crm_api::body::budget::BodyBudget;
 use dropshot::{Body, ConfigDropshot, HttpError, HttpServer, RequestContext, ServerBuilder};
 use prometheus_client::collector::Collector;
@@ -230,5 +231,5 @@ pub fn serve(bind: SocketAddr, metrics: Arc<Metrics>) -> anyhow::Result<HttpServ
     ServerBuilder::new(api, metrics, log)
         .config(config)
         .start()
-        .map_err(|e| anyhow::anyhow!("starting the metrics listener on {bind}: {e}"))
+        .with_context(|| format!("starting the metrics listener on {bind}"))
 }

@@ -21,6 +21,10 @@ use std::time::Duration;
 
 const MAX_KEY_LENGTH: usize = 255;
 
+/// The longest a key may be remembered: 100 years. Its expiry is a timestamp that
+/// far back, and timestamps end (a TTL of 10^15 s panicked every keyed create).
+pub const MAX_TTL: Duration = Duration::from_secs(36_525 * 24 * 60 * 60);
+
 /// A request's key and what identifies the request.
 #[derive(Clone, Debug)]
 pub struct Idempotency {

@@ -104,7 +104,7 @@ fn text_field(op: &Operation, fx: &Fixtures) -> String {
         .unwrap_or_else(|| panic!("{}: no text member made from the suffix", op.name()))
 }
 
-/// `op`'s valid body for `suffix` in `format`, with `member` added (for nesting).
+/// `op`'s valid body for `suffix` in `format`.
 fn valid(op: &Operation, fx: &Fixtures, format: Format, suffix: &str) -> Vec<u8> {
     encode(format, &(op.body)(suffix, fx))
 }

@@ -53,7 +53,8 @@ fn random_seed() -> u64 {
     hasher.finish() % 1_000_000_000
 }
 
-fn crm_admin(crm: &Path, db: &Path, args: &[&str]) -> anyhow::Result<()> {
+/// Runs `crm admin` and returns what it printed (JSON).
+fn crm_admin(crm: &Path, db: &Path, args: &[&str]) -> anyhow::Result<serde_json::Value> {
     let out = Command::new(crm)
         .arg("admin")
         .arg("--db")
@@ -65,7 +66,7 @@ fn crm_admin(crm: &Path, db: &Path, args: &[&str]) -> anyhow::Result<()> {
         "crm admin {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Ok(())
+    Ok(serde_json::from_slice(&out.stdout)?)
 }
 
 /// A server on a fresh, seeded database, and its token.
@@ -74,6 +75,8 @@ struct Live {
     _dir: tempfile::TempDir,
     port: u16,
     token: String,
+    /// The seeded organization's uuid, for the hooks to name in valid leads.
+    organization: String,
 }
 
 /// Starts `crm serve` on a new database and seeds the records the documents'
@@ -116,11 +119,15 @@ fn start(crm: &Path) -> anyhow::Result<Live> {
 
     // Ids 1 (the contact) and 5, 6, 7 (after the four standard fields) are what the
     // documents' examples use.
-    crm_admin(
+    let organization = crm_admin(
         crm,
         &db,
         &["organization", "--workspace", "1", "--name", "Acme Inc"],
     )?;
+    let organization = organization["organization"]["uuid"]
+        .as_str()
+        .context("crm admin organization printed no uuid")?
+        .to_owned();
     for (name, key, kind) in [
         ("좋아하는 색", "cf_favorite_color", "text"),
         ("예산", "cf_budget", "number"),
@@ -149,6 +156,7 @@ fn start(crm: &Path) -> anyhow::Result<Live> {
         _dir: dir,
         port,
         token,
+        organization,
     })
 }
 
@@ -188,6 +196,7 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
                 .args(["--max-examples", &options.max_examples.to_string()])
                 .args(["--seed", &seed.to_string()])
                 .env("SCHEMATHESIS_HOOKS", root.join("schemathesis_hooks.py"))
+                .env("CRM_SCHEMATHESIS_ORGANIZATION", &live.organization)
                 .current_dir(root)
                 .status()
                 .with_context(|| {

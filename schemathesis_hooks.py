@@ -22,7 +22,7 @@ Generated values repeat (`0`, `00`, the documents' examples), so most valid
 requests would be refused as a duplicate e-mail or referenceId, or as an
 Idempotency-Key "already used with a different request", before their record is
 made and answered. `before_call` tags these values of a valid request with a digest
-of the whole request (operation, media type, body): the same request repeated still
+of the whole request (operation, media type, headers, body): the same request repeated still
 repeats them (and is answered as a duplicate, or replayed), while different requests
 no longer collide. So most valid requests are created, and a reused key with
 another request cannot happen: no rule accepts that refusal. Half of the valid
@@ -49,9 +49,9 @@ from dataclasses import dataclass
 import schemathesis
 from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.core.transforms import to_wire_string
 from schemathesis.specs.openapi import checks as openapi_checks
 from schemathesis.specs.openapi.checks import is_unexpected_http_status_case
-from schemathesis.core.transforms import to_wire_string
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 XML = "application/xml"

@@ -75,10 +75,11 @@ async fn hostile_bodies_get_clear_errors_and_store_nothing() {
             "unable to parse JSON body: nested deeper than 32 levels",
         ),
         (
+            // The escape names the member that holds it, the first in the document.
             br#"{"name": "a\u0000b", "email": "a@b.co", "firstName": "a\u0000"}"#.to_vec(),
             "application/json",
             400,
-            "body: contains a NUL character",
+            "body: name: contains a NUL character",
         ),
         (
             b"{\"name\": \"a\x00b\"}".to_vec(),

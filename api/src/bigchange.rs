@@ -49,7 +49,7 @@ pub struct PersonHeaders {
     /// A client-chosen key (1 to 255 visible ASCII characters); see the other
     /// families' `Idempotency-Key`.
     #[serde(rename = "Idempotency-Key")]
-    #[schemars(length(min = 1, max = 255))]
+    #[schemars(length(min = 1, max = 255), regex = "crate::pattern::IDEMPOTENCY_KEY")]
     pub idempotency_key: Option<String>,
 }
 
@@ -78,10 +78,10 @@ pub struct CreatePersonModel {
     /// The person's title.
     pub title: Option<String>,
     /// The person's first name.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), regex = "crate::pattern::NON_BLANK")]
     pub forename: String,
     /// The person's second name.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), regex = "crate::pattern::NON_BLANK")]
     pub surname: String,
     /// The email address of the person.
     #[schemars(email)]

@@ -23,7 +23,7 @@ pub struct IdempotencyKeyHeader {
     /// the same key with another request is refused. Keys are kept per workspace for
     /// 24 hours by default.
     #[serde(rename = "Idempotency-Key")]
-    #[schemars(length(min = 1, max = 255))]
+    #[schemars(length(min = 1, max = 255), regex = "crate::pattern::IDEMPOTENCY_KEY")]
     pub idempotency_key: Option<String>,
 }
 

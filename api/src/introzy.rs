@@ -37,7 +37,7 @@ impl Operation for CreatePerson {
 pub struct CreatePersonRequest {
     #[schemars(email)]
     pub email: String,
-    #[schemars(length(min = 1, max = 100))]
+    #[schemars(length(min = 1, max = 100), regex = "crate::pattern::NON_BLANK")]
     pub first_name: String,
     #[schemars(length(max = 100))]
     pub last_name: Option<String>,

@@ -69,7 +69,7 @@ pub struct FieldValue {
 #[serde(rename_all = "camelCase")]
 pub struct CreatePeopleRequest {
     /// 생성하려는 고객의 이름 (the customer's name).
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), regex = "crate::pattern::NON_BLANK")]
     pub name: String,
     /// 고객와 연결된 회사의 Id.
     pub organization_id: Option<String>,
@@ -83,7 +83,7 @@ pub struct CreatePeopleRequest {
 #[serde(rename_all = "camelCase")]
 pub struct CreateLeadRequest {
     /// 생성하려는 리드의 이름 (the lead's name).
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1), regex = "crate::pattern::NON_BLANK")]
     pub name: String,
     /// 리드와 연결된 고객의 Id. At least one of `peopleId` or `organizationId` is required.
     pub people_id: Option<String>,

@@ -219,6 +219,11 @@ pub mod types {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[ -~]*[!-~][ -~]*$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[ -~]*[!-~][ -~]*$\"".into());
+            }
             Ok(Self(value.to_string()))
         }
     }
@@ -1017,7 +1022,9 @@ second root element, anything but whitespace and comments after it, text
 directly inside `<item>`, and attributes (other than namespace declarations)
 are refused rather than dropped. Every value, however encoded (a character
 reference, a form field's percent-encoding), must be UTF-8 without a NUL
-character.
+character. XML and form data have no null: a field sent as the text `null`
+holds that text, which an enum or a date refuses; leave the field out for
+no value.
 
 
 Sends a `POST` request to `/customers`

@@ -6,8 +6,9 @@
 //! - `openapi NAME`: print the document the server emits for a family;
 //! - `bench [--quick] [--seconds N]`: benchmark the release server's creates
 //!   against its baselines (see `xtask/src/bench.rs`);
-//! - `schemathesis [--st PATH]`: Schemathesis against every document and a live
-//!   server (see `schemathesis.toml`);
+//! - `schemathesis [--st PATH] [--seed N] [--max-examples N]`: Schemathesis
+//!   against every document and a live server, with the fixed seed and a new one
+//!   (see `schemathesis.toml`, `schemathesis_hooks.py`);
 //! - `crash [--rounds N]`: the SIGKILL crash test (`tests/crash.rs`).
 
 use clap::{Parser, Subcommand};
@@ -55,8 +56,14 @@ enum Cmd {
         #[arg(long, default_value = "st")]
         st: String,
         /// Examples per operation and phase.
-        #[arg(long, default_value_t = 50)]
+        #[arg(long, default_value_t = 100)]
         max_examples: u32,
+        /// Run this seed alone (to replay a failure a run printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How many new random seeds to run after the fixed one.
+        #[arg(long, default_value_t = 1)]
+        random_seeds: u32,
     },
     /// Kill the server with SIGKILL mid-load and check every acknowledged create.
     Crash {
@@ -103,9 +110,20 @@ fn main() -> ExitCode {
             },
         ),
         Cmd::BenchNoopServer { bind } => xtask::bench::noop::serve(bind).map(|()| true),
-        Cmd::Schemathesis { st, max_examples } => {
-            xtask::schemathesis::run(&root, xtask::schemathesis::Options { st, max_examples })
-        }
+        Cmd::Schemathesis {
+            st,
+            max_examples,
+            seed,
+            random_seeds,
+        } => xtask::schemathesis::run(
+            &root,
+            xtask::schemathesis::Options {
+                st,
+                max_examples,
+                seed,
+                random_seeds,
+            },
+        ),
         Cmd::Crash { rounds } => std::process::Command::new(env!("CARGO"))
             .args(["test", "--test", "crash", "--", "--nocapture"])
             .env("CRM_CRASH_ROUNDS", rounds.to_string())

@@ -1,9 +1,11 @@
-//! JSON bodies: bounded nesting, `\u0000` escapes refused like raw NULs, numbers a
-//! field's type cannot hold refused, and errors that name the field.
+//! JSON bodies: bounded nesting, `\u0000` escapes refused like raw NULs (naming
+//! the member that holds one, as XML and form errors do), numbers a field's type
+//! cannot hold refused, and errors that name the field.
 
 use super::{bad_request, describe, text};
 use dropshot::HttpError;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
 
 /// JSON documents nest no deeper than this. Our bodies nest a few levels; serde_json
 /// would skip deeper unknown fields without a limit.
@@ -57,10 +59,122 @@ fn has_escaped_nul(text: &str) -> bool {
     false
 }
 
+/// Where the first decoded text holding a NUL is, in document order:
+/// `fieldList[0].stringValue`, or `the name of member 2 of customFields` for a
+/// member name. `None` for a NUL at the root, or when the document does not parse
+/// (its error is then about the NUL, not the syntax).
+fn nul_path(body: &str) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_str(body);
+    NulPath {
+        path: String::new(),
+    }
+    .deserialize(&mut de)
+    .ok()
+    .flatten()
+    .filter(|path| !path.is_empty())
+}
+
+/// Walks one JSON value at `path`, in document order (a `Value` would sort its
+/// members), and returns the path of the first text holding a NUL. serde_json's
+/// own recursion limit bounds the walk.
+struct NulPath {
+    path: String,
+}
+
+impl NulPath {
+    fn member(&self, name: &str) -> NulPath {
+        let path = if self.path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.path)
+        };
+        NulPath { path }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for NulPath {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NulPath {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.contains('\0').then_some(self.path))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        let mut i = 0;
+        loop {
+            let element = NulPath {
+                path: format!("{}[{i}]", self.path),
+            };
+            // Every element is read, even after a find: serde_json checks the
+            // document's end.
+            match seq.next_element_seed(element)? {
+                Some(hit) => found = found.or(hit),
+                None => return Ok(found),
+            }
+            i += 1;
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        let mut i = 1;
+        while let Some(name) = map.next_key::<String>()? {
+            if found.is_none() && name.contains('\0') {
+                found = Some(if self.path.is_empty() {
+                    format!("the name of member {i}")
+                } else {
+                    format!("the name of member {i} of {}", self.path)
+                });
+            }
+            if found.is_some() {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                found = map.next_value_seed(self.member(&name))?;
+            }
+            i += 1;
+        }
+        Ok(found)
+    }
+}
+
 /// The body (already through [`text::checked`]) as JSON.
 pub(super) fn parse<T: DeserializeOwned>(body: &str) -> Result<T, HttpError> {
     if has_escaped_nul(body) {
-        return Err(text::refused(None, text::TextError::Nul));
+        let field = nul_path(body);
+        return Err(text::refused(field.as_deref(), text::TextError::Nul));
     }
     if too_deep(body) {
         return Err(bad_request(format!(
@@ -73,4 +187,54 @@ pub(super) fn parse<T: DeserializeOwned>(body: &str) -> Result<T, HttpError> {
     de.end()
         .map_err(|e| bad_request(format!("unable to parse JSON body: {e}")))?;
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_escaped_nul_is_refused_naming_where_it_is() {
+        let message = |body: &str| {
+            parse::<serde_json::Value>(body)
+                .map(|_| String::new())
+                .unwrap_or_else(|e| e.external_message)
+        };
+        assert_eq!(
+            message(r#"{"b": "ok", "a": "x\u0000"}"#),
+            "body: a: contains a NUL character"
+        );
+        assert_eq!(
+            message(r#"{"z": "\u0000", "a": "\u0000"}"#),
+            "body: z: contains a NUL character",
+            "the first in document order"
+        );
+        assert_eq!(
+            message(r#"{"fieldList": [{"name": "n"}, {"stringValue": "a\u0000"}]}"#),
+            "body: fieldList[1].stringValue: contains a NUL character"
+        );
+        assert_eq!(
+            message(r#"{"a": 1, "cf\u0000": 2}"#),
+            "body: the name of member 2: contains a NUL character"
+        );
+        assert_eq!(
+            message(r#"{"customFields": {"k\u0000": [1]}}"#),
+            "body: the name of member 1 of customFields: contains a NUL character"
+        );
+        assert_eq!(
+            message(r#""\u0000""#),
+            "body: contains a NUL character",
+            "at the root there is no field to name"
+        );
+        assert_eq!(
+            message(r#"{"a": "\u0000""#),
+            "body: contains a NUL character",
+            "a document that does not parse"
+        );
+        assert_eq!(
+            message(r#"{"a": "\\u0000"}"#),
+            "",
+            "an escaped backslash, not a NUL"
+        );
+    }
 }

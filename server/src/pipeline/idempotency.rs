@@ -7,6 +7,7 @@
 //! a retry replays it at once, and no crash between the create and its answer can
 //! leave a key claimed and unanswered.
 
+use super::limits::Pattern;
 use super::Failure;
 use crate::domain::DomainError;
 use crate::store::{IdempotentWrite, Store};
@@ -16,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 const MAX_KEY_LENGTH: usize = 255;
@@ -42,10 +43,10 @@ impl Idempotency {
         request: &impl Serialize,
     ) -> Result<Option<Self>, DomainError> {
         let Some(key) = key else { return Ok(None) };
-        if key.is_empty()
-            || key.len() > MAX_KEY_LENGTH
-            || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-        {
+        // The documents declare the key's `pattern`; this is the same string.
+        static PATTERN: OnceLock<Pattern> = OnceLock::new();
+        let pattern = PATTERN.get_or_init(|| Pattern::new(crm_api::pattern::IDEMPOTENCY_KEY));
+        if key.len() > MAX_KEY_LENGTH || !pattern.matches(key) {
             return Err(DomainError::invalid(
                 HEADER,
                 format!("must be 1 to {MAX_KEY_LENGTH} visible ASCII characters"),
@@ -145,4 +146,40 @@ fn refused() -> Failure {
 fn replay<T: DeserializeOwned>(guard: &Guard<'_>, body: &str) -> Result<T, Failure> {
     (guard.replayed)();
     serde_json::from_str(body).map_err(|e| DomainError::Internal(e.into()).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepted(key: &str) -> bool {
+        Idempotency::from_header(Some(key), "op", &()).is_ok()
+    }
+
+    /// The declared pattern takes what the server took before it was declared: a
+    /// value as HTTP hands it over (no spaces around it), 1 to 255 bytes of
+    /// visible ASCII and inner spaces.
+    #[test]
+    fn the_key_pattern_is_the_visible_ascii_rule() {
+        let rule = |key: &str| {
+            !key.is_empty()
+                && key.len() <= MAX_KEY_LENGTH
+                && key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        };
+        let chars: Vec<char> = (0u32..0x80)
+            .chain([0x85, 0xA0, 0xFF, 0x3000, 0xFEFF, 0x1F600])
+            .filter_map(char::from_u32)
+            .collect();
+        for a in &chars {
+            for b in &chars {
+                let key = format!("{a}{b}");
+                let key = key.trim_matches([' ', '\t']);
+                assert_eq!(accepted(key), rule(key), "{key:?}");
+            }
+        }
+        assert!(accepted(&"k".repeat(255)));
+        assert!(!accepted(&"k".repeat(256)));
+        assert!(accepted("a b"));
+        assert!(!accepted("a\tb"));
+    }
 }

@@ -3,10 +3,11 @@
 //! the emitted document (and so the contract check) shows, so a limit lives in one
 //! place. Dropshot emits these but enforces none of them.
 //!
-//! Checked: `minLength`/`maxLength` (in characters), `format: email` and
-//! `format: uuid` on the body's top-level string properties. An empty string is
-//! "no id" for a uuid (vendors' examples send `""` for an unset id). Other formats
-//! (dates) are the domain's business.
+//! Checked: `minLength`/`maxLength` (in characters), `pattern` (with an ECMA-262
+//! engine, JSON Schema's dialect: the patterns are `crm_api::pattern`'s),
+//! `format: email` and `format: uuid` on the body's top-level string properties.
+//! An empty string is "no id" for a uuid (vendors' examples send `""` for an unset
+//! id). Other formats (dates) are the domain's business.
 
 use super::FieldErrors;
 use crate::domain::validate;
@@ -30,7 +31,43 @@ struct Rule {
     field: String,
     min_length: Option<u32>,
     max_length: Option<u32>,
+    pattern: Option<Pattern>,
     format: Option<Format>,
+}
+
+/// A declared `pattern`, compiled.
+#[derive(Debug)]
+pub struct Pattern {
+    source: String,
+    regex: regress::Regex,
+}
+
+impl Pattern {
+    /// Panics on a pattern that does not compile: patterns are constants of
+    /// `crm_api::pattern`, and a unit test compiles each.
+    pub fn new(source: &str) -> Pattern {
+        let regex = regress::Regex::new(source)
+            .unwrap_or_else(|e| panic!("the declared pattern {source:?} does not compile: {e}"));
+        Pattern {
+            source: source.to_owned(),
+            regex,
+        }
+    }
+
+    /// JSON Schema's reading: the pattern matches somewhere in `text`.
+    pub fn matches(&self, text: &str) -> bool {
+        self.regex.find(text).is_some()
+    }
+
+    /// What a field that does not match is told.
+    fn mismatch(&self) -> String {
+        if self.source == crm_api::pattern::NON_BLANK {
+            // The words of `validate::non_empty`, which the families run first.
+            "must not be empty".to_owned()
+        } else {
+            format!("must match the pattern {}", self.source)
+        }
+    }
 }
 
 /// Adds an error for each top-level property of `body` that breaks a declared
@@ -64,6 +101,11 @@ fn apply(rule: &Rule, text: &str) -> Result<(), DomainError> {
             rule.min_length.unwrap_or(0) as usize,
             rule.max_length.map_or(usize::MAX, |m| m as usize),
         )?;
+    }
+    if let Some(pattern) = &rule.pattern {
+        if !pattern.matches(text) {
+            return Err(DomainError::invalid(&rule.field, pattern.mismatch()));
+        }
     }
     match rule.format {
         Some(Format::Email) => validate::email(&rule.field, text),
@@ -107,14 +149,17 @@ fn compile(schema: &SchemaObject) -> Vec<Rule> {
                 field: field.clone(),
                 min_length: string.and_then(|s| s.min_length),
                 max_length: string.and_then(|s| s.max_length),
+                pattern: string.and_then(|s| s.pattern.as_deref()).map(Pattern::new),
                 format: match p.format.as_deref() {
                     Some("email") => Some(Format::Email),
                     Some("uuid") => Some(Format::Uuid),
                     _ => None,
                 },
             };
-            let limited =
-                rule.min_length.is_some() || rule.max_length.is_some() || rule.format.is_some();
+            let limited = rule.min_length.is_some()
+                || rule.max_length.is_some()
+                || rule.pattern.is_some()
+                || rule.format.is_some();
             limited.then_some(rule)
         })
         .collect()
@@ -133,6 +178,8 @@ mod tests {
         email: String,
         #[schemars(with = "Option<uuid::Uuid>")]
         company_id: Option<String>,
+        #[schemars(regex = "crm_api::pattern::NON_BLANK")]
+        nickname: String,
     }
 
     fn errors_of(sample: &Sample) -> FieldErrors {
@@ -147,12 +194,14 @@ mod tests {
             first_name: "홍길동".into(),
             email: "a@b.co".into(),
             company_id: Some(String::new()),
+            nickname: " 길동 ".into(),
         };
         assert!(errors_of(&ok).is_empty());
         let bad = Sample {
             first_name: "홍길동!".into(),
             email: "nope".into(),
             company_id: Some("acme".into()),
+            nickname: "\u{3000}\t".into(),
         };
         let errors = errors_of(&bad);
         assert_eq!(
@@ -161,6 +210,26 @@ mod tests {
         );
         assert_eq!(errors["email"], ["'nope' is not a valid e-mail address"]);
         assert_eq!(errors["companyId"], ["'acme' is not a valid uuid"]);
+        assert_eq!(errors["nickname"], ["must not be empty"]);
+    }
+
+    /// The pattern the documents declare for names is exactly the server's rule
+    /// for a blank name (`validate::non_empty`, `str::trim`), character by
+    /// character, over all of Unicode.
+    #[test]
+    fn non_blank_is_exactly_what_trim_keeps() {
+        let pattern = Pattern::new(crm_api::pattern::NON_BLANK);
+        let mut differ = Vec::new();
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let text = c.to_string();
+            let blank = validate::non_empty("name", &text).is_err();
+            if pattern.matches(&text) == blank {
+                differ.push(format!("U+{:04X}", c as u32));
+            }
+        }
+        assert!(differ.is_empty(), "pattern and trim differ on {differ:?}");
+        assert!(pattern.matches(" \t a "));
+        assert!(!pattern.matches(""));
     }
 
     #[test]
@@ -170,6 +239,7 @@ mod tests {
             first_name: String::new(),
             email: "a@b.co".into(),
             company_id: None,
+            nickname: "n".into(),
         };
         check(&bad, &mut errors);
         assert_eq!(errors["firstName"], ["mine"]);

@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The versions fixtures exist for: every version before the current one.
-pub const VERSIONS: std::ops::RangeInclusive<i64> = 1..=5;
+pub const VERSIONS: std::ops::RangeInclusive<i64> = 1..=6;
 
 /// When these rows were written.
 pub const WRITTEN_AT: &str = "2026-11-25T09:00:00.000Z";
@@ -682,6 +682,11 @@ pub fn generate(version: i64) -> String {
     // Migration 0005's Rust step only rewrites keys, and there are no rows yet.
     for sql in &migrations()[..version as usize] {
         conn.execute_batch(sql).unwrap();
+    }
+    if version >= 6 {
+        // Migration 0006's Rust step (`store/migrations.rs`, `add_revoked_at`).
+        conn.execute_batch("ALTER TABLE tokens ADD COLUMN revoked_at TEXT")
+            .unwrap();
     }
     conn.pragma_update(None, "user_version", version).unwrap();
     insert(&conn, version);

@@ -19,6 +19,7 @@ pub mod introzy;
 pub mod maiascore;
 pub mod number;
 pub mod operation;
+pub mod required;
 pub mod salesmap;
 pub mod time;
 

@@ -129,6 +129,21 @@ fn apply(op: &mut Value, facts: &OperationFacts, components: &Value) -> anyhow::
     let server = range_body(responses, "5XX");
     responses.remove("4XX");
     responses.remove("5XX");
+    if facts.default_error {
+        let schema = client.clone().or_else(|| server.clone()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} declares a default response, but dropshot emitted no error body",
+                facts.operation_id
+            )
+        })?;
+        responses.insert(
+            "default".into(),
+            json!({
+                "description": "any other error",
+                "content": { facts.error_media_type: { "schema": schema } },
+            }),
+        );
+    }
     for status in facts.error_statuses {
         let schema = if *status >= 500 { &server } else { &client }
             .clone()

@@ -370,7 +370,8 @@ fn maiascore_media_types_are_declared_and_other_drift_still_fails() {
         .as_object_mut()
         .unwrap();
     content.remove("application/xml");
-    *doc.pointer_mut("/components/schemas/Gender/enum").unwrap() = json!(["male", "female"]);
+    *doc.pointer_mut("/components/schemas/CustomerInput/properties/gender/type")
+        .unwrap() = json!("integer");
     let lines: Vec<String> = contract::compare(&doc, &server("maiascore"))
         .iter()
         .map(ToString::to_string)
@@ -381,6 +382,30 @@ fn maiascore_media_types_are_declared_and_other_drift_still_fails() {
     );
     assert_reports(
         &lines,
-        r#"POST /customers request[application/json].gender: enum ["female","male"] in YAML, ["female","male","other"] in server"#,
+        "POST /customers request[application/json].gender: type integer in YAML, string in server",
+    );
+}
+
+#[test]
+fn catches_the_default_response_and_a_404_dropped() {
+    let mut doc = yaml("maiascore");
+    let responses = doc
+        .pointer_mut("/paths/~1customers/post/responses")
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    responses.remove("default");
+    responses.remove("404");
+    let lines: Vec<String> = contract::compare(&doc, &server("maiascore"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_reports(
+        &lines,
+        "POST /customers response.default: status default in server, not in YAML",
+    );
+    assert_reports(
+        &lines,
+        "POST /customers response.404: status 404 in server, not in YAML",
     );
 }

@@ -32,6 +32,10 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
         include_str!("../../migrations/0006_token_revocation.sql"),
         Some(add_revoked_at),
     ),
+    (
+        include_str!("../../migrations/0007_reference_id_not_unique.sql"),
+        None,
+    ),
 ];
 
 /// Migration 0006's column, added only where it is missing (a database whose

@@ -409,3 +409,76 @@ fn catches_the_default_response_and_a_404_dropped() {
         "POST /customers response.404: status 404 in server, not in YAML",
     );
 }
+
+/// `{allOf: [$ref], nullable: true}` is not nullable by OpenAPI 3.0.3 (`nullable`
+/// counts only beside `type`): the check reads it so, and reports the YAML that
+/// writes a nullable reference that way.
+#[test]
+fn a_nullable_without_a_type_beside_it_is_not_nullable() {
+    let mut doc = yaml("introzy");
+    *doc.pointer_mut("/components/schemas/Person/properties/company")
+        .unwrap() = json!({
+        "allOf": [{"$ref": "#/components/schemas/Company"}],
+        "nullable": true
+    });
+    doc.pointer_mut("/components/schemas")
+        .unwrap()
+        .as_object_mut()
+        .unwrap()
+        .insert(
+            "Company".into(),
+            server("introzy")
+                .pointer("/components/schemas/Company")
+                .cloned()
+                .unwrap(),
+        );
+    let lines: Vec<String> = contract::compare(&doc, &server("introzy"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        lines,
+        ["POST /api/people response.201.data.company: nullable false in YAML, true in server"]
+    );
+}
+
+/// Every schema of every emitted document that says `nullable: true` has a `type`
+/// beside it, so that it means what it says (schemars' nullable references are
+/// inlined: `crm_api::contract::inline_nullable_refs`).
+#[test]
+fn every_emitted_nullable_has_a_type_beside_it() {
+    fn walk(v: &Value, at: &str, bad: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if o.get("nullable") == Some(&json!(true)) && !o.contains_key("type") {
+                    bad.push(at.to_owned());
+                }
+                for (k, child) in o {
+                    walk(child, &format!("{at}/{k}"), bad);
+                }
+            }
+            Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    walk(child, &format!("{at}/{i}"), bad);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut bad = Vec::new();
+    for name in crm_api::contract::document_names() {
+        walk(&server(name), name, &mut bad);
+    }
+    assert_eq!(bad, Vec::<String>::new());
+    // And dropshot's own output does have them: the step is what removes them.
+    let mut raw = Vec::new();
+    walk(
+        &crm_api::contract::dropshot_document().unwrap(),
+        "raw",
+        &mut raw,
+    );
+    assert!(
+        !raw.is_empty(),
+        "schemars no longer writes allOf + nullable"
+    );
+}

@@ -5,6 +5,7 @@ use crate::envelope::ErrorEnvelope;
 use crate::facts::{DocumentFacts, OperationFacts};
 use crate::headers::CreateHeaders;
 use crate::operation::{Operation, ProblemCreated201};
+use crate::required::Required;
 use dropshot::{
     ApiEndpointResponse, Body, ErrorStatusCode, HttpError, HttpResponse, HttpResponseError,
 };
@@ -69,23 +70,26 @@ pub struct CustomFieldValueModel {
     pub value: Option<String>,
 }
 
-/// Create person model.
+/// Create person model. A required field that is missing (or null) is a
+/// validation error of that field (422), like an empty one: [`Required`].
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatePersonModel {
     /// The unique identifier of the contact that this person belongs to.
-    pub contact_id: i64,
-    /// The person's title.
+    pub contact_id: Required<i64>,
+    /// The person's title (non-empty when given).
+    #[schemars(length(min = 1))]
     pub title: Option<String>,
     /// The person's first name.
     #[schemars(length(min = 1), regex = "crate::pattern::NON_BLANK")]
-    pub forename: String,
+    pub forename: Required<String>,
     /// The person's second name.
     #[schemars(length(min = 1), regex = "crate::pattern::NON_BLANK")]
-    pub surname: String,
-    /// The email address of the person.
+    pub surname: Required<String>,
+    /// The email address of the person. Optional: a person without one is never a
+    /// duplicate.
     #[schemars(email)]
-    pub email: String,
+    pub email: Option<String>,
     /// The mobile telephone number of the person.
     pub mobile: Option<String>,
     /// The landline telephone number of the person.

@@ -3,6 +3,12 @@
 //! error statuses, security), which are declared beside the wire types in
 //! [`crate::facts`]. The contract check (`cargo xtask contract`) compares this with
 //! the hand-written YAML.
+//!
+//! One step corrects what schemars writes: an `Option` of a named type comes out as
+//! `{allOf: [{$ref}], nullable: true}`, where OpenAPI 3.0.3 ignores `nullable` (it
+//! counts only beside `type`), so a tool that follows the spec refuses `null` there.
+//! [`inline_nullable_refs`] writes such a schema as the named type's own, inline,
+//! with `nullable: true` beside its `type`, as the YAML does.
 
 use crate::facts::{DocumentFacts, OperationFacts};
 use crate::DOCUMENTS;
@@ -29,7 +35,84 @@ pub fn emitted_document(name: &str) -> anyhow::Result<Value> {
         .ok_or_else(|| anyhow::anyhow!("no family document named {name:?}"))?;
     let mut doc = dropshot_document()?;
     complete(&mut doc, facts)?;
+    inline_nullable_refs(&mut doc)?;
     Ok(doc)
+}
+
+/// Replaces every `{allOf: [{$ref: X}], nullable: true}` without a `type` by X's
+/// schema, inline, nullable (an `enum` gains `null`, which 3.0.3 requires for null
+/// to be one of its values), keeping the outer description.
+pub fn inline_nullable_refs(doc: &mut Value) -> anyhow::Result<()> {
+    let schemas = doc
+        .pointer("/components/schemas")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let mut inlining = Vec::new();
+    inline_in(doc, &schemas, &mut inlining)
+}
+
+fn inline_in(v: &mut Value, schemas: &Value, inlining: &mut Vec<String>) -> anyhow::Result<()> {
+    let Some(object) = v.as_object() else {
+        if let Some(items) = v.as_array_mut() {
+            for item in items {
+                inline_in(item, schemas, inlining)?;
+            }
+        }
+        return Ok(());
+    };
+    let Some(name) = nullable_ref(object) else {
+        for child in v.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+            inline_in(child, schemas, inlining)?;
+        }
+        return Ok(());
+    };
+    anyhow::ensure!(
+        !inlining.contains(&name),
+        "{name} holds a nullable {name}: a recursive type cannot be inlined"
+    );
+    let mut schema = schemas
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("a nullable reference to {name}, which is no schema"))?;
+    let target = schema
+        .as_object_mut()
+        .filter(|s| s.contains_key("type"))
+        .ok_or_else(|| anyhow::anyhow!("{name} has no `type`, so it cannot be made nullable"))?;
+    target.insert("nullable".into(), Value::Bool(true));
+    if let Some(values) = target.get_mut("enum").and_then(Value::as_array_mut) {
+        if !values.contains(&Value::Null) {
+            values.push(Value::Null);
+        }
+    }
+    if let Some(description) = object.get("description") {
+        target.insert("description".into(), description.clone());
+    }
+    inlining.push(name);
+    inline_in(&mut schema, schemas, inlining)?;
+    inlining.pop();
+    *v = schema;
+    Ok(())
+}
+
+/// X, when `schema` is schemars' nullable reference to it and nothing more.
+fn nullable_ref(schema: &Map<String, Value>) -> Option<String> {
+    if schema.get("nullable") != Some(&Value::Bool(true)) || schema.contains_key("type") {
+        return None;
+    }
+    if schema
+        .keys()
+        .any(|k| !matches!(k.as_str(), "allOf" | "nullable" | "description"))
+    {
+        return None;
+    }
+    match schema.get("allOf")?.as_array()?.as_slice() {
+        [only] => only
+            .get("$ref")?
+            .as_str()?
+            .strip_prefix("#/components/schemas/")
+            .map(str::to_owned),
+        _ => None,
+    }
 }
 
 fn complete(doc: &mut Value, facts: &DocumentFacts) -> anyhow::Result<()> {
@@ -129,6 +212,21 @@ fn apply(op: &mut Value, facts: &OperationFacts, components: &Value) -> anyhow::
     let server = range_body(responses, "5XX");
     responses.remove("4XX");
     responses.remove("5XX");
+    if facts.default_error {
+        let schema = client.clone().or_else(|| server.clone()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} declares a default response, but dropshot emitted no error body",
+                facts.operation_id
+            )
+        })?;
+        responses.insert(
+            "default".into(),
+            json!({
+                "description": "any other error",
+                "content": { facts.error_media_type: { "schema": schema } },
+            }),
+        );
+    }
     for status in facts.error_statuses {
         let schema = if *status >= 500 { &server } else { &client }
             .clone()

@@ -17,6 +17,9 @@ pub struct OperationFacts {
     /// The explicit error statuses the operation answers with. Dropshot emits only
     /// the `4XX`/`5XX` ranges; these replace them, with the same error body.
     pub error_statuses: &'static [u16],
+    /// Whether the operation also declares a `default` response (any other status)
+    /// with the same error body, as a vendor's page may.
+    pub default_error: bool,
     /// The media type of the error body.
     pub error_media_type: &'static str,
     /// Security requirements: (scheme name, scopes).
@@ -37,6 +40,7 @@ impl OperationFacts {
         OperationFacts {
             operation_id,
             error_statuses: &[],
+            default_error: false,
             error_media_type: JSON,
             security: &[(BEARER, &[])],
             required_scopes: &[],
@@ -47,6 +51,13 @@ impl OperationFacts {
     pub const fn error_statuses(self, error_statuses: &'static [u16]) -> Self {
         OperationFacts {
             error_statuses,
+            ..self
+        }
+    }
+
+    pub const fn default_error(self) -> Self {
+        OperationFacts {
+            default_error: true,
             ..self
         }
     }

@@ -20,6 +20,7 @@ pub mod maiascore;
 pub mod number;
 pub mod operation;
 pub mod pattern;
+pub mod required;
 pub mod salesmap;
 pub mod time;
 

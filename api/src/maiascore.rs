@@ -12,7 +12,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub const CREATE_CUSTOMER: OperationFacts = OperationFacts::new("maiascore_create_customer")
-    .error_statuses(&[400, 403, 408, 413, 415, 500, 503])
+    // MaiaScore documents 404 and a `default` error; crm answers 404 for a path
+    // under `/customers/` that names nothing.
+    .error_statuses(&[400, 403, 404, 408, 413, 415, 500, 503])
+    .default_error()
     // `MultiFormatBody` reads all three; dropshot can declare only one.
     .request_media_types(&[JSON, XML, FORM]);
 
@@ -33,52 +36,11 @@ impl Operation for CreateCustomer {
     type Answer = Ok200;
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Gender {
-    Male,
-    Female,
-    Other,
-}
-
-impl Gender {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Gender::Male => "male",
-            Gender::Female => "female",
-            Gender::Other => "other",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MaritalStatus {
-    Single,
-    Married,
-    Divorced,
-    Widowed,
-    Separated,
-}
-
-impl MaritalStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MaritalStatus::Single => "single",
-            MaritalStatus::Married => "married",
-            MaritalStatus::Divorced => "divorced",
-            MaritalStatus::Widowed => "widowed",
-            MaritalStatus::Separated => "separated",
-        }
-    }
-}
-
 /// A customer, as JSON, as XML (`<item>…</item>`) or as form fields.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CustomerInput {
     pub uuid: Option<String>,
-    /// Unique in the workspace.
     pub reference_id: Option<String>,
     /// A calendar date, not in the future.
     #[schemars(with = "Option<chrono::NaiveDate>")]
@@ -88,8 +50,10 @@ pub struct CustomerInput {
     pub address_city: Option<String>,
     pub address_state: Option<String>,
     pub address_country: Option<String>,
-    pub gender: Option<Gender>,
-    pub marital_status: Option<MaritalStatus>,
+    /// As the client names it (`male`, say); MaiaScore lists no values.
+    pub gender: Option<String>,
+    /// As the client names it (`single`, say); MaiaScore lists no values.
+    pub marital_status: Option<String>,
 }
 
 /// The stored customer.
@@ -106,8 +70,8 @@ pub struct Customer {
     pub address_city: Option<String>,
     pub address_state: Option<String>,
     pub address_country: Option<String>,
-    pub gender: Option<Gender>,
-    pub marital_status: Option<MaritalStatus>,
+    pub gender: Option<String>,
+    pub marital_status: Option<String>,
     #[serde(rename = "published_at")]
     pub published_at: Timestamp,
     /// The identity behind the token that created the record.

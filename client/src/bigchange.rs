@@ -87,8 +87,9 @@ pub mod types {
         ///The department that the person belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub department: ::std::option::Option<::std::string::String>,
-        ///The email address of the person.
-        pub email: ::std::string::String,
+        ///The email address of the person. Optional; a person without one is never a duplicate.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
         ///The landline extension of the person.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub extension: ::std::option::Option<::std::string::String>,
@@ -111,9 +112,9 @@ pub mod types {
         pub position: ::std::option::Option<::std::string::String>,
         ///The person's second name.
         pub surname: CreatePersonModelSurname,
-        ///The person's title.
+        ///The person's title (non-empty when given).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
+        pub title: ::std::option::Option<CreatePersonModelTitle>,
     }
     impl CreatePersonModel {
         pub fn builder() -> builder::CreatePersonModel {
@@ -254,6 +255,60 @@ pub mod types {
                 })
         }
     }
+    ///The person's title (non-empty when given).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreatePersonModelTitle(::std::string::String);
+    impl ::std::ops::Deref for CreatePersonModelTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreatePersonModelTitle> for ::std::string::String {
+        fn from(value: CreatePersonModelTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreatePersonModelTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreatePersonModelTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreatePersonModelTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreatePersonModelTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Identifier of the newly created record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreatedRecord {
@@ -321,7 +376,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             extension: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -351,7 +409,7 @@ pub mod types {
                 ::std::string::String,
             >,
             title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreatePersonModelTitle>,
                 ::std::string::String,
             >,
         }
@@ -361,7 +419,7 @@ pub mod types {
                     contact_id: Err("no value supplied for contact_id".to_string()),
                     custom_fields: Ok(Default::default()),
                     department: Ok(Default::default()),
-                    email: Err("no value supplied for email".to_string()),
+                    email: Ok(Default::default()),
                     extension: Ok(Default::default()),
                     forename: Err("no value supplied for forename".to_string()),
                     is_opted_out: Ok(Default::default()),
@@ -414,7 +472,7 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -510,7 +568,9 @@ pub mod types {
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreatePersonModelTitle>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value

@@ -8,24 +8,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`Company`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct Company {
-        ///The company's custom field values, by field key.
-        #[serde(rename = "customFields")]
-        pub custom_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        pub id: ::uuid::Uuid,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub industry: ::std::option::Option<::std::string::String>,
-        pub name: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub website: ::std::option::Option<::std::string::String>,
-    }
-    impl Company {
-        pub fn builder() -> builder::Company {
-            Default::default()
-        }
-    }
     ///`CreatePersonRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreatePersonRequest {
@@ -461,9 +443,9 @@ pub mod types {
     pub struct Person {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
-        ///The linked company, embedded.
+        ///The linked company, embedded; null when there is none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<Company>,
+        pub company: ::std::option::Option<PersonCompany>,
         #[serde(
             rename = "companyId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -508,125 +490,26 @@ pub mod types {
             Default::default()
         }
     }
+    ///The linked company, embedded; null when there is none.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PersonCompany {
+        ///The company's custom field values, by field key.
+        #[serde(rename = "customFields")]
+        pub custom_fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub id: ::uuid::Uuid,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub industry: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub website: ::std::option::Option<::std::string::String>,
+    }
+    impl PersonCompany {
+        pub fn builder() -> builder::PersonCompany {
+            Default::default()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct Company {
-            custom_fields: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
-            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            industry: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            website: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Company {
-            fn default() -> Self {
-                Self {
-                    custom_fields: Err(
-                        "no value supplied for custom_fields".to_string(),
-                    ),
-                    id: Err("no value supplied for id".to_string()),
-                    industry: Ok(Default::default()),
-                    name: Err("no value supplied for name".to_string()),
-                    website: Ok(Default::default()),
-                }
-            }
-        }
-        impl Company {
-            pub fn custom_fields<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.custom_fields = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for custom_fields: {e}")
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn industry<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.industry = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for industry: {e}")
-                    });
-                self
-            }
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
-                self
-            }
-            pub fn website<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.website = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for website: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Company> for super::Company {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Company,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    custom_fields: value.custom_fields?,
-                    id: value.id?,
-                    industry: value.industry?,
-                    name: value.name?,
-                    website: value.website?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Company> for Company {
-            fn from(value: super::Company) -> Self {
-                Self {
-                    custom_fields: Ok(value.custom_fields),
-                    id: Ok(value.id),
-                    industry: Ok(value.industry),
-                    name: Ok(value.name),
-                    website: Ok(value.website),
-                }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct CreatePersonRequest {
             address: ::std::result::Result<
@@ -976,7 +859,7 @@ pub mod types {
                 ::std::string::String,
             >,
             company: ::std::result::Result<
-                ::std::option::Option<super::Company>,
+                ::std::option::Option<super::PersonCompany>,
                 ::std::string::String,
             >,
             company_id: ::std::result::Result<
@@ -1062,7 +945,7 @@ pub mod types {
             }
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Company>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::PersonCompany>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.company = value
@@ -1287,6 +1170,123 @@ pub mod types {
                     longitude: Ok(value.longitude),
                     phone_number: Ok(value.phone_number),
                     updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PersonCompany {
+            custom_fields: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            industry: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            website: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PersonCompany {
+            fn default() -> Self {
+                Self {
+                    custom_fields: Err(
+                        "no value supplied for custom_fields".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    industry: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    website: Ok(Default::default()),
+                }
+            }
+        }
+        impl PersonCompany {
+            pub fn custom_fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.custom_fields = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for custom_fields: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn industry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.industry = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for industry: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn website<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.website = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for website: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PersonCompany> for super::PersonCompany {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PersonCompany,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    custom_fields: value.custom_fields?,
+                    id: value.id?,
+                    industry: value.industry?,
+                    name: value.name?,
+                    website: value.website?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PersonCompany> for PersonCompany {
+            fn from(value: super::PersonCompany) -> Self {
+                Self {
+                    custom_fields: Ok(value.custom_fields),
+                    id: Ok(value.id),
+                    industry: Ok(value.industry),
+                    name: Ok(value.name),
+                    website: Ok(value.website),
                 }
             }
         }

@@ -43,14 +43,16 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub date_of_birth: ::std::option::Option<::chrono::naive::NaiveDate>,
+        ///As the client names it; MaiaScore lists no values.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub gender: ::std::option::Option<Gender>,
+        pub gender: ::std::option::Option<::std::string::String>,
         pub id: ::std::string::String,
+        ///As the client names it; MaiaScore lists no values.
         #[serde(
             rename = "maritalStatus",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub marital_status: ::std::option::Option<MaritalStatus>,
+        pub marital_status: ::std::option::Option<::std::string::String>,
         pub published_at: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(
             rename = "referenceId",
@@ -100,14 +102,15 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub date_of_birth: ::std::option::Option<::chrono::naive::NaiveDate>,
+        ///As the client names it; MaiaScore lists no values.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub gender: ::std::option::Option<Gender>,
+        pub gender: ::std::option::Option<::std::string::String>,
+        ///As the client names it; MaiaScore lists no values.
         #[serde(
             rename = "maritalStatus",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub marital_status: ::std::option::Option<MaritalStatus>,
-        ///Unique in the workspace.
+        pub marital_status: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "referenceId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -131,65 +134,6 @@ pub mod types {
     impl Error {
         pub fn builder() -> builder::Error {
             Default::default()
-        }
-    }
-    ///`Gender`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum Gender {
-        #[serde(rename = "male")]
-        Male,
-        #[serde(rename = "female")]
-        Female,
-        #[serde(rename = "other")]
-        Other,
-    }
-    impl ::std::fmt::Display for Gender {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Male => f.write_str("male"),
-                Self::Female => f.write_str("female"),
-                Self::Other => f.write_str("other"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for Gender {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "male" => Ok(Self::Male),
-                "female" => Ok(Self::Female),
-                "other" => Ok(Self::Other),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Gender {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Gender {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`MaiascoreCreateCustomerIdempotencyKey`
@@ -256,73 +200,6 @@ pub mod types {
                 })
         }
     }
-    ///`MaritalStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum MaritalStatus {
-        #[serde(rename = "single")]
-        Single,
-        #[serde(rename = "married")]
-        Married,
-        #[serde(rename = "divorced")]
-        Divorced,
-        #[serde(rename = "widowed")]
-        Widowed,
-        #[serde(rename = "separated")]
-        Separated,
-    }
-    impl ::std::fmt::Display for MaritalStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Single => f.write_str("single"),
-                Self::Married => f.write_str("married"),
-                Self::Divorced => f.write_str("divorced"),
-                Self::Widowed => f.write_str("widowed"),
-                Self::Separated => f.write_str("separated"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MaritalStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "single" => Ok(Self::Single),
-                "married" => Ok(Self::Married),
-                "divorced" => Ok(Self::Divorced),
-                "widowed" => Ok(Self::Widowed),
-                "separated" => Ok(Self::Separated),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MaritalStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MaritalStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -356,12 +233,12 @@ pub mod types {
                 ::std::string::String,
             >,
             gender: ::std::result::Result<
-                ::std::option::Option<super::Gender>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             marital_status: ::std::result::Result<
-                ::std::option::Option<super::MaritalStatus>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             published_at: ::std::result::Result<
@@ -496,7 +373,7 @@ pub mod types {
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Gender>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
@@ -518,7 +395,7 @@ pub mod types {
             }
             pub fn marital_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MaritalStatus>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.marital_status = value
@@ -649,11 +526,11 @@ pub mod types {
                 ::std::string::String,
             >,
             gender: ::std::result::Result<
-                ::std::option::Option<super::Gender>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             marital_status: ::std::result::Result<
-                ::std::option::Option<super::MaritalStatus>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reference_id: ::std::result::Result<
@@ -764,7 +641,7 @@ pub mod types {
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Gender>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
@@ -776,7 +653,7 @@ pub mod types {
             }
             pub fn marital_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MaritalStatus>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.marital_status = value
@@ -954,9 +831,10 @@ content type is read as JSON.
 
 Success is **200** with the stored record, including Strapi-style
 `published_at`, `created_by` and `updated_by` (the identity behind the token).
-Errors are `{"code": <status>, "message": "..."}`. MaiaScore also documents a 404
-("the resource was not found") for this operation; creating never answers it,
-so it is not listed here.
+Errors are `{"code": <status>, "message": "..."}`, for every status MaiaScore
+documents (403, 404 and `default`) and the others crm answers. A path under
+`/customers/` that names nothing (`/customers/123`) is answered 404 in that
+shape.
 
 
 Version: 1.0.0*/
@@ -1014,8 +892,11 @@ impl Client {
 This method is used to register a new customer into database. These
 information will be used for AI agent training.
 
-`referenceId` is unique in the workspace; `dateOfBirth` is a real calendar
-date, not in the future; `gender` and `maritalStatus` take the listed values.
+`dateOfBirth` is a real calendar date, not in the future; `referenceId`,
+`gender` and `maritalStatus` are free text (MaiaScore shows `male` and
+`single`), and the same `referenceId` may be sent again (a retry that must
+not create a second customer carries an `Idempotency-Key`). An empty XML
+element (`<gender></gender>`, `<gender/>`) is null, like an absent one.
 XML documents with a DTD (`<!DOCTYPE>`) are refused: no entity is ever
 expanded. An XML body is one `<item>` whose fields are child elements: a
 second root element, anything but whitespace and comments after it, text
@@ -1031,7 +912,24 @@ Sends a `POST` request to `/customers`
 
 Arguments:
 - `idempotency_key`: A client-chosen key (1 to 255 visible ASCII characters). A retry with the same key and the same request answers what the first answered and creates nothing; the same key with another request is refused (400). Keys are kept per workspace for 24 hours by default (`crm serve --idempotency-ttl-secs`).
-- `body`
+- `body`: The customer. As XML, MaiaScore's example reads:
+
+```xml
+<?xml version="1.0" encoding="utf-8"?>
+<item>
+  <uuid>string</uuid>
+  <referenceId>string</referenceId>
+  <dateOfBirth>2019-08-24</dateOfBirth>
+  <addressStreet>string</addressStreet>
+  <addressNeighborhood>string</addressNeighborhood>
+  <addressCity>string</addressCity>
+  <addressState>string</addressState>
+  <addressCountry>string</addressCountry>
+  <gender>male</gender>
+  <maritalStatus>single</maritalStatus>
+</item>
+```
+
 ```ignore
 let response = client.maiascore_create_customer()
     .idempotency_key(idempotency_key)
@@ -1158,6 +1056,13 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -3,7 +3,7 @@
 
 pub use crate::context::{ServerContext, Specs};
 use crate::metrics::{DroppedLines, Metrics};
-use crate::pipeline::{create, method_not_allowed, Create};
+use crate::pipeline::{create, method_not_allowed, not_found, Create};
 use crate::store::Store;
 use anyhow::Context as _;
 use crm_api::body::budget::{self, BodyBudget};
@@ -18,6 +18,7 @@ use dropshot::{
     ServerBuilder,
 };
 use http::Method;
+use serde::Deserialize;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -162,6 +163,7 @@ pub fn serve(
     refuse_other_methods::<api::introzy::CreatePerson>(&mut api, paths)?;
     refuse_other_methods::<api::bigchange::CreatePerson>(&mut api, paths)?;
     refuse_other_methods::<api::maiascore::CreateCustomer>(&mut api, paths)?;
+    answer_paths_below::<api::maiascore::CreateCustomer>(&mut api, paths)?;
     let log = crate::router_log::logger();
     let dropshot_config = ConfigDropshot {
         bind_address: config.bind,
@@ -197,15 +199,7 @@ fn refuse_other_methods<Op: Create>(
     paths: &Value,
 ) -> anyhow::Result<()> {
     let id = Op::FACTS.operation_id;
-    let (path, item) = paths
-        .as_object()
-        .into_iter()
-        .flatten()
-        .find(|(_, item)| {
-            item.as_object()
-                .is_some_and(|ops| ops.values().any(|op| op["operationId"] == id))
-        })
-        .with_context(|| format!("{id} is not in the emitted document"))?;
+    let (path, item) = operation_path::<Op>(paths)?;
     let taken: Vec<String> = item
         .as_object()
         .into_iter()
@@ -219,17 +213,7 @@ fn refuse_other_methods<Op: Create>(
     );
     // Every method dropshot would otherwise answer itself: its 405 lists, in `Allow`,
     // the refusals registered here as if they were allowed.
-    let methods = [
-        Method::GET,
-        Method::HEAD,
-        Method::OPTIONS,
-        Method::PUT,
-        Method::PATCH,
-        Method::DELETE,
-        Method::POST,
-        Method::TRACE,
-    ];
-    for method in methods {
+    for method in METHODS {
         if taken.iter().any(|m| *m == method.as_str()) {
             continue;
         }
@@ -244,6 +228,78 @@ fn refuse_other_methods<Op: Create>(
         .visible(false);
         api.register(endpoint)
             .map_err(|e| anyhow::anyhow!("refusing other methods on {path}: {e}"))?;
+    }
+    Ok(())
+}
+
+const METHODS: [Method; 8] = [
+    Method::GET,
+    Method::HEAD,
+    Method::OPTIONS,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::POST,
+    Method::TRACE,
+];
+
+/// The path of `Op` in the emitted document, and its path item.
+fn operation_path<Op: Create>(paths: &Value) -> anyhow::Result<(&String, &Value)> {
+    let id = Op::FACTS.operation_id;
+    paths
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find(|(_, item)| {
+            item.as_object()
+                .is_some_and(|ops| ops.values().any(|op| op["operationId"] == id))
+        })
+        .with_context(|| format!("{id} is not in the emitted document"))
+}
+
+/// What the router matched below an operation's path: one segment, then the rest.
+#[derive(Deserialize, schemars::JsonSchema)]
+struct PathBelow {
+    #[allow(dead_code)]
+    segment: String,
+    #[allow(dead_code)]
+    rest: Vec<String>,
+}
+
+/// Registers, unpublished and for every method, `{path}/{segment}/{rest:.*}` below
+/// `Op`'s path, so that a path there which names nothing is answered 404 in the
+/// family's envelope rather than the router's.
+///
+/// Why two variables: dropshot's router gives a `{rest:.*}` wildcard the path it
+/// hangs from too (the wildcard consumes the implicit empty segment), so
+/// `{path}/{rest:.*}` would take `POST {path}` itself from the create; a single
+/// `{segment}` first keeps `{path}` the create's. It also refuses a variable beside
+/// literal segments, so nothing can answer for `/` or `/v2/…` in one family's shape.
+fn answer_paths_below<Op: Create>(
+    api: &mut ApiDescription<ServerContext>,
+    paths: &Value,
+) -> anyhow::Result<()> {
+    let id = Op::FACTS.operation_id;
+    let (path, _) = operation_path::<Op>(paths)?;
+    let own: Arc<str> = path.as_str().into();
+    let below = format!("{path}/{{segment}}/{{rest:.*}}");
+    for method in METHODS {
+        let own = own.clone();
+        let handler = move |rqctx, _: LenientShared<Path<PathBelow>>| {
+            let own = own.clone();
+            async move { not_found::<Op>(rqctx, &own).await }
+        };
+        let endpoint = ApiEndpoint::new(
+            format!("{id}_not_found_{method}"),
+            handler,
+            method,
+            "application/json",
+            &below,
+            ApiEndpointVersions::All,
+        )
+        .visible(false);
+        api.register(endpoint)
+            .map_err(|e| anyhow::anyhow!("answering paths below {path}: {e}"))?;
     }
     Ok(())
 }

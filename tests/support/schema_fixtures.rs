@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The versions fixtures exist for: every version before the current one.
-pub const VERSIONS: std::ops::RangeInclusive<i64> = 1..=6;
+pub const VERSIONS: std::ops::RangeInclusive<i64> = 1..=7;
 
 /// When these rows were written.
 pub const WRITTEN_AT: &str = "2026-11-25T09:00:00.000Z";
@@ -578,7 +578,7 @@ pub fn answer(key: &Key) -> String {
             address_city: None,
             address_state: None,
             address_country: None,
-            gender: Some(crm_api::maiascore::Gender::Male),
+            gender: Some("male".into()),
             marital_status: None,
             published_at: at,
             created_by: "integration".into(),
@@ -759,6 +759,25 @@ fn insert(conn: &Connection, version: i64) {
             params![d.id, uuid(DEFINITION, d.id), d.workspace, d.entity, d.name, d.key, d.field_type, d.options, d.builtin, at],
         )
         .unwrap();
+    }
+    if version >= 7 {
+        // Migration 0007 gave every workspace SalesMap's standard people fields 이름
+        // and 소속 기업 (`store/sqlite/standard_fields.rs`).
+        let standard = [
+            ("이름", "name", "name"),
+            ("소속 기업", "organization", "organization"),
+        ];
+        for (workspace, offset) in [(1, 100), (2, 110)] {
+            for (n, (name, key, builtin)) in standard.iter().enumerate() {
+                let id = offset + n as i64;
+                conn.execute(
+                    "INSERT INTO field_definitions (id, uuid, workspace_id, entity, name, key, type, options, builtin, created_at)
+                     VALUES (?1, ?2, ?3, 'person', ?4, ?5, 'text', NULL, ?6, ?7)",
+                    params![id, uuid(DEFINITION, id), workspace, name, key, builtin, at],
+                )
+                .unwrap();
+            }
+        }
     }
     for l in LEADS {
         conn.execute(

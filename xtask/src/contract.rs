@@ -634,13 +634,18 @@ fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
     v
 }
 
-/// Resolves a schema, and reads schemars' `{allOf: [X], nullable: true}` as a
-/// nullable X. Returns the schema and whether it is nullable.
+/// Resolves a schema (through `$ref`s and single-schema `allOf` wrappers). Returns
+/// the schema and whether it is nullable, as OpenAPI 3.0.3 reads `nullable`: only
+/// beside `type`, in the same schema object (`{allOf: [X], nullable: true}` is not
+/// nullable, however schemars meant it; the server's document inlines X instead).
 fn unwrap_schema<'a>(doc: &'a Value, v: &'a Value) -> (&'a Value, bool) {
-    let mut nullable = v.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+    let counts = |s: &Value| {
+        s.get("nullable").and_then(Value::as_bool).unwrap_or(false) && s.get("type").is_some()
+    };
+    let mut nullable = counts(v);
     let mut v = resolve(doc, v);
     loop {
-        nullable |= v.get("nullable").and_then(Value::as_bool).unwrap_or(false);
+        nullable |= counts(v);
         match v.get("allOf").and_then(Value::as_array) {
             Some(all)
                 if all.len() == 1 && v.get("properties").is_none() && v.get("type").is_none() =>

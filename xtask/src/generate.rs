@@ -77,7 +77,10 @@ const PROGENITOR_REQUEST_TYPES: &[&str] = &[
 
 /// Progenitor takes one request media type per operation (it panics on more): an
 /// operation that accepts several is generated for the most preferred one it can
-/// send. The document itself is not changed.
+/// send. It also reads a `default` response as a success as well as an error, and
+/// panics when that body is not the success's: such a `default` is left out (the
+/// client reports a status the document does not list as unexpected). The document
+/// itself is not changed.
 pub fn project_for_progenitor(spec: &mut OpenAPI) -> Vec<String> {
     let mut notes = Vec::new();
     for (path, item) in spec.paths.paths.iter_mut() {
@@ -93,6 +96,9 @@ pub fn project_for_progenitor(spec: &mut OpenAPI) -> Vec<String> {
         ];
         for (method, op) in operations {
             let Some(op) = op.as_mut() else { continue };
+            if let Some(note) = drop_default_beside_success(op) {
+                notes.push(format!("{} {path}: {note}", method.to_uppercase()));
+            }
             let Some(openapiv3::ReferenceOr::Item(body)) = op.request_body.as_mut() else {
                 continue;
             };
@@ -121,6 +127,22 @@ pub fn project_for_progenitor(spec: &mut OpenAPI) -> Vec<String> {
         }
     }
     notes
+}
+
+/// Leaves out `op`'s `default` response when it lists a success status of its own.
+fn drop_default_beside_success(op: &mut openapiv3::Operation) -> Option<String> {
+    let success = op.responses.responses.keys().any(|status| match status {
+        openapiv3::StatusCode::Code(code) => (200..300).contains(code),
+        openapiv3::StatusCode::Range(range) => *range == 2,
+    });
+    if !success {
+        return None;
+    }
+    op.responses.default.take().map(|_| {
+        "the client leaves out the `default` response (progenitor would read it as a success \
+         too); a status the document does not list comes back as unexpected"
+            .to_owned()
+    })
 }
 
 fn settings() -> GenerationSettings {

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod contract;
 pub mod generate;
+pub mod lint;
 pub mod schemathesis;
 
 use anyhow::Context as _;

@@ -9,7 +9,8 @@
 //! - `schemathesis [--st PATH] [--seed N] [--max-examples N]`: Schemathesis
 //!   against every document and a live server, with the fixed seed and a new one
 //!   (see `schemathesis.toml`, `schemathesis_hooks.py`);
-//! - `crash [--rounds N]`: the SIGKILL crash test (`tests/crash.rs`).
+//! - `crash [--rounds N]`: the SIGKILL crash test (`tests/crash.rs`);
+//! - `lint`: Redocly CLI over every `openapi/*.yaml` (see `redocly.yaml`).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -65,6 +66,9 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         random_seeds: u32,
     },
+    /// Lint every document in openapi/ with Redocly CLI (pinned in xtask/lint/):
+    /// 0 errors and 0 warnings.
+    Lint,
     /// Kill the server with SIGKILL mid-load and check every acknowledged create.
     Crash {
         /// How many kill-and-restart rounds.
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Generate { check } => xtask::generate::run(&root, check),
         Cmd::Contract => xtask::contract::run(&root),
+        Cmd::Lint => xtask::lint::run(&root),
         Cmd::Openapi { name } if name == "raw" => {
             crm_api::contract::dropshot_document().and_then(|doc| {
                 println!("{}", serde_json::to_string_pretty(&doc)?);

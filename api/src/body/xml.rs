@@ -4,6 +4,12 @@
 //! text directly inside `<item>` and attributes (other than namespace declarations)
 //! are refused, as is a DTD (no entity is ever expanded). A character reference
 //! goes through the same text check as every other value.
+//!
+//! XML has no null: an empty field element (`<gender></gender>`, `<gender/>`, or
+//! one holding only whitespace, comments or other empty elements) is null, as an
+//! absent one is. Such elements are dropped before deserializing, so no type ever
+//! sees them (an enum would otherwise be handed quick-xml's name for the missing
+//! text, `$text`, and put it in its message).
 
 use super::{bad_request, describe, text};
 use dropshot::HttpError;
@@ -23,9 +29,36 @@ fn refused(message: impl std::fmt::Display) -> HttpError {
 
 /// The body (already through [`text::checked`]) as XML.
 pub(super) fn parse<T: DeserializeOwned>(body: &str) -> Result<T, HttpError> {
-    check_shape(body)?;
-    let mut de = quick_xml::de::Deserializer::from_str(body);
+    let empty = check_shape(body)?;
+    let body = without(body, &empty);
+    let mut de = quick_xml::de::Deserializer::from_str(&body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| refused(describe(&e)))
+}
+
+/// `body` without the byte ranges `drop` (sorted by start; a range inside an
+/// earlier one goes with it).
+fn without<'a>(body: &'a str, drop: &[std::ops::Range<usize>]) -> std::borrow::Cow<'a, str> {
+    if drop.is_empty() {
+        return body.into();
+    }
+    let mut kept = String::with_capacity(body.len());
+    let mut from = 0;
+    for range in drop {
+        if range.start < from {
+            continue;
+        }
+        kept.push_str(&body[from..range.start]);
+        from = range.end;
+    }
+    kept.push_str(&body[from..]);
+    kept.into()
+}
+
+/// An element open inside the root: where its start tag begins, and whether it
+/// holds anything (text, or an element that is not empty).
+struct Field {
+    start: usize,
+    filled: bool,
 }
 
 /// What the reader has seen of the root element.
@@ -37,13 +70,19 @@ enum Root {
 }
 
 /// Walks the document once, refusing whatever deserializing would drop or expand.
-fn check_shape(body: &str) -> Result<(), HttpError> {
+/// Returns the byte ranges of the empty elements inside the root, in order.
+fn check_shape(body: &str) -> Result<Vec<std::ops::Range<usize>>, HttpError> {
     let mut reader = quick_xml::Reader::from_str(body);
     // The open elements, the root first: the path that names a field.
     let mut open: Vec<String> = Vec::new();
+    // The open elements below the root.
+    let mut fields: Vec<Field> = Vec::new();
+    let mut empty = Vec::new();
     let mut root = Root::NotYet;
     loop {
         let at = reader.buffer_position();
+        // Where the event read below ends (the reader's offsets are u64).
+        let offset = |p: u64| usize::try_from(p).unwrap_or(usize::MAX);
         let event = reader
             .read_event()
             .map_err(|e| refused(format_args!("{e} (at byte {})", reader.error_position())))?;
@@ -57,6 +96,12 @@ fn check_shape(body: &str) -> Result<(), HttpError> {
             }
             Event::Start(e) => {
                 element(&e, open.len())?;
+                if !open.is_empty() {
+                    fields.push(Field {
+                        start: offset(at),
+                        filled: false,
+                    });
+                }
                 open.push(e.name().as_ref().to_owned());
                 root = Root::Open;
             }
@@ -64,19 +109,34 @@ fn check_shape(body: &str) -> Result<(), HttpError> {
                 element(&e, open.len())?;
                 if open.is_empty() {
                     root = Root::Closed;
+                } else {
+                    empty.push(offset(at)..offset(reader.buffer_position()));
                 }
             }
             Event::End(_) => {
                 open.pop();
                 if open.is_empty() {
                     root = Root::Closed;
+                } else if let Some(field) = fields.pop() {
+                    if field.filled {
+                        filled(&mut fields);
+                    } else {
+                        empty.push(field.start..offset(reader.buffer_position()));
+                    }
                 }
             }
             Event::Text(t) if t.trim_ascii().is_empty() => {}
-            Event::Text(_) => content("text", at, &open, &root)?,
-            Event::CData(_) => content("CDATA", at, &open, &root)?,
+            Event::Text(_) => {
+                content("text", at, &open, &root)?;
+                filled(&mut fields);
+            }
+            Event::CData(_) => {
+                content("CDATA", at, &open, &root)?;
+                filled(&mut fields);
+            }
             Event::GeneralRef(r) => {
                 content("text", at, &open, &root)?;
+                filled(&mut fields);
                 // `&#0;` would decode to a NUL: the same refusal as a NUL sent raw.
                 if let Err(quick_xml::Error::Escape(EscapeError::InvalidCharRef(
                     ParseCharRefError::IllegalCharacter(0),
@@ -93,11 +153,21 @@ fn check_shape(body: &str) -> Result<(), HttpError> {
                 return Err(refused("the document ends before its elements are closed"))
             }
             Event::Eof if root == Root::NotYet => return Err(refused("no root element")),
-            Event::Eof => return Ok(()),
+            Event::Eof => {
+                empty.sort_by_key(|r| r.start);
+                return Ok(empty);
+            }
             // The XML declaration, comments, and processing instructions before
             // the root carry no field.
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
         }
+    }
+}
+
+/// The innermost open field holds something.
+fn filled(fields: &mut [Field]) {
+    if let Some(field) = fields.last_mut() {
+        field.filled = true;
     }
 }
 

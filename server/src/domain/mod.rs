@@ -75,10 +75,6 @@ impl From<StoreError> for DomainError {
             e @ StoreError::DuplicateOrganizationName { .. } => {
                 DomainError::invalid("name", e.to_string())
             }
-            StoreError::DuplicateReferenceId { existing } => DomainError::invalid(
-                "referenceId",
-                format!("already used by customer {}", existing.uuid),
-            ),
             StoreError::IdempotencyKeyUsed {
                 same_request,
                 answer,

@@ -64,20 +64,40 @@ impl Create for CreatePerson {
         ))
     }
 
+    /// Non-empty, as the page says, whitespace alone counting as empty. A missing
+    /// required field is refused with the declared limits ("is required").
     fn validate(body: &CreatePersonModel, errors: &mut FieldErrors) {
-        record(errors, validate::non_empty("forename", &body.forename));
-        record(errors, validate::non_empty("surname", &body.surname));
-        record(errors, validate::non_empty("email", &body.email));
+        let texts = [
+            ("title", body.title.as_ref()),
+            ("forename", body.forename.value()),
+            ("surname", body.surname.value()),
+            ("email", body.email.as_ref()),
+        ];
+        for (field, value) in texts {
+            if let Some(value) = value {
+                record(errors, validate::non_empty(field, value));
+            }
+        }
     }
 
     async fn create(call: CallOf<'_, Self>) -> Result<CreatedPerson, DomainError> {
         let body = call.body.clone();
+        // Validation refused a body without them; the errors say so should it not.
+        let required = |field: &str, value: Option<String>| {
+            value.ok_or_else(|| DomainError::invalid(field, "is required"))
+        };
+        let forename = required("forename", body.forename.0)?;
+        let surname = required("surname", body.surname.0)?;
+        let contact_id = body
+            .contact_id
+            .0
+            .ok_or_else(|| DomainError::invalid("contactId", "is required"))?;
         let request = DomainPerson {
             person: NewPerson {
-                name: format!("{} {}", body.forename.trim(), body.surname.trim()),
-                first_name: Some(body.forename),
-                last_name: Some(body.surname),
-                email: Some(body.email),
+                name: format!("{} {}", forename.trim(), surname.trim()),
+                first_name: Some(forename),
+                last_name: Some(surname),
+                email: body.email,
                 title: body.title,
                 mobile: body.mobile,
                 landline: body.landline,
@@ -91,7 +111,7 @@ impl Create for CreatePerson {
             organization: Some(OrganizationInput::Existing {
                 field: "contactId",
                 noun: "contact",
-                key: RecordKey::Id(body.contact_id),
+                key: RecordKey::Id(contact_id),
             }),
             fields: custom_field_inputs(&call.body.custom_fields),
         };

@@ -20,14 +20,14 @@ impl Create for CreateCustomer {
             address_city: body.address_city,
             address_state: body.address_state,
             address_country: body.address_country,
-            gender: body.gender.map(|g| g.as_str().to_owned()),
-            marital_status: body.marital_status.map(|m| m.as_str().to_owned()),
+            gender: body.gender,
+            marital_status: body.marital_status,
             ..Default::default()
         };
         customers::create_customer(call.store, call.who, input, call.claim).await
     }
 
-    fn render(record: &CustomerRecord, body: &CustomerInput) -> Customer {
+    fn render(record: &CustomerRecord, _: &CustomerInput) -> Customer {
         let c = record.customer.clone();
         Customer {
             id: record.id.uuid.clone(),
@@ -39,8 +39,8 @@ impl Create for CreateCustomer {
             address_city: c.address_city,
             address_state: c.address_state,
             address_country: c.address_country,
-            gender: body.gender,
-            marital_status: body.marital_status,
+            gender: c.gender,
+            marital_status: c.marital_status,
             published_at: record.published_at,
             updated_by: c.created_by.clone(),
             created_by: c.created_by,

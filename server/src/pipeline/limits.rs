@@ -3,8 +3,10 @@
 //! the emitted document (and so the contract check) shows, so a limit lives in one
 //! place. Dropshot emits these but enforces none of them.
 //!
-//! Checked: `minLength`/`maxLength` (in characters), `pattern` (with an ECMA-262
-//! engine, JSON Schema's dialect: the patterns are `crm_api::pattern`'s),
+//! Checked: `required` (a required property without a value: only a
+//! [`crm_api::required::Required`] field gets here without one, every other the
+//! parser refuses), and `minLength`/`maxLength` (in characters), `pattern` (with an
+//! ECMA-262 engine, JSON Schema's dialect: the patterns are `crm_api::pattern`'s),
 //! `format: email` and `format: uuid` on the body's top-level string properties.
 //! An empty string is "no id" for a uuid (vendors' examples send `""` for an unset
 //! id). Other formats (dates) are the domain's business.
@@ -29,6 +31,7 @@ enum Format {
 #[derive(Debug)]
 struct Rule {
     field: String,
+    required: bool,
     min_length: Option<u32>,
     max_length: Option<u32>,
     pattern: Option<Pattern>,
@@ -86,10 +89,14 @@ pub fn check<T: Serialize + JsonSchema + 'static>(body: &T, errors: &mut FieldEr
         if errors.contains_key(&rule.field) {
             continue;
         }
-        let Some(Value::String(text)) = value.get(&rule.field) else {
-            continue;
-        };
-        super::record(errors, apply(rule, text));
+        match value.get(&rule.field) {
+            None | Some(Value::Null) if rule.required => {
+                let missing = DomainError::invalid(rule.field.as_str(), "is required");
+                super::record(errors, Err(missing));
+            }
+            Some(Value::String(text)) => super::record(errors, apply(rule, text)),
+            _ => {}
+        }
     }
 }
 
@@ -147,6 +154,7 @@ fn compile(schema: &SchemaObject) -> Vec<Rule> {
             let string = p.string.as_deref();
             let rule = Rule {
                 field: field.clone(),
+                required: object.required.contains(field),
                 min_length: string.and_then(|s| s.min_length),
                 max_length: string.and_then(|s| s.max_length),
                 pattern: string.and_then(|s| s.pattern.as_deref()).map(Pattern::new),
@@ -156,7 +164,8 @@ fn compile(schema: &SchemaObject) -> Vec<Rule> {
                     _ => None,
                 },
             };
-            let limited = rule.min_length.is_some()
+            let limited = rule.required
+                || rule.min_length.is_some()
                 || rule.max_length.is_some()
                 || rule.pattern.is_some()
                 || rule.format.is_some();
@@ -180,6 +189,45 @@ mod tests {
         company_id: Option<String>,
         #[schemars(regex = "crm_api::pattern::NON_BLANK")]
         nickname: String,
+    }
+
+    #[derive(Serialize, JsonSchema)]
+    struct WithRequired {
+        #[schemars(length(min = 1))]
+        name: crm_api::required::Required<String>,
+        count: crm_api::required::Required<i64>,
+        plain: String,
+    }
+
+    #[test]
+    fn a_required_field_without_a_value_is_refused_by_name() {
+        use crm_api::required::Required;
+        let mut errors = FieldErrors::new();
+        let body = WithRequired {
+            name: Required(None),
+            count: Required(None),
+            plain: String::new(),
+        };
+        check(&body, &mut errors);
+        assert_eq!(
+            errors,
+            FieldErrors::from([
+                ("count".to_owned(), vec!["is required".to_owned()]),
+                ("name".to_owned(), vec!["is required".to_owned()]),
+            ])
+        );
+        let mut errors = FieldErrors::new();
+        let body = WithRequired {
+            name: Required::present(String::new()),
+            count: Required::present(1),
+            plain: String::new(),
+        };
+        check(&body, &mut errors);
+        assert_eq!(
+            errors["name"],
+            ["must be at least 1 character long (got 0)"]
+        );
+        assert_eq!(errors.len(), 1);
     }
 
     fn errors_of(sample: &Sample) -> FieldErrors {

@@ -134,20 +134,58 @@ pub async fn method_not_allowed<Op: Create>(
             rqctx.request.method(),
             Op::METHOD
         );
-        let refusal = Failure::Refused(ErrorStatusCode::METHOD_NOT_ALLOWED, message);
-        let error = failure::envelope::<ApiError<Op>>(refusal).at(path);
-        // Built here rather than returned as the error type: a 405 names what is
-        // allowed (`Allow`), which an error type cannot carry.
-        let body =
-            serde_json::to_vec(&error).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
-        http::Response::builder()
-            .status(http::StatusCode::METHOD_NOT_ALLOWED)
-            .header(http::header::CONTENT_TYPE, Op::FACTS.error_media_type)
-            .header(http::header::ALLOW, Op::METHOD.as_str())
-            .body(dropshot::Body::from(body))
-            .map_err(|e| HttpError::for_internal_error(e.to_string()))
+        // A 405 names what is allowed (`Allow`), which an error type cannot carry.
+        let method = Op::METHOD;
+        let allow = (http::header::ALLOW, method.as_str());
+        refusal::<Op>(
+            path,
+            ErrorStatusCode::METHOD_NOT_ALLOWED,
+            message,
+            Some(allow),
+        )
     })
     .await
+}
+
+/// Answers a path below `own`, the operation's path (`/customers/123` below
+/// `/customers`), which names nothing: 404 in the family's envelope. Registered,
+/// unpublished, for every method, for the families whose page documents a 404
+/// (dropshot's router would answer in its own shape).
+pub async fn not_found<Op: Create>(
+    rqctx: RequestContext<ServerContext>,
+    own: &str,
+) -> Result<http::Response<dropshot::Body>, HttpError> {
+    logged(&rqctx, async {
+        let path = rqctx.request.uri().path();
+        let message = format!(
+            "no resource at {path}; the one operation under {own} is {} {own}",
+            Op::METHOD
+        );
+        refusal::<Op>(path, ErrorStatusCode::NOT_FOUND, message, None)
+    })
+    .await
+}
+
+/// A refusal built here rather than returned as the error type: with its own status,
+/// the family's error media type, and `header` when there is one.
+fn refusal<Op: Create>(
+    path: &str,
+    status: ErrorStatusCode,
+    message: String,
+    header: Option<(http::header::HeaderName, &str)>,
+) -> Result<http::Response<dropshot::Body>, HttpError> {
+    let error = failure::envelope::<ApiError<Op>>(Failure::Refused(status, message)).at(path);
+    let body =
+        serde_json::to_vec(&error).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+    let mut response = http::Response::builder()
+        .status(status.as_u16())
+        .header(http::header::CONTENT_TYPE, Op::FACTS.error_media_type);
+    if let Some((name, value)) = header {
+        response = response.header(name, value);
+    }
+    response
+        .body(dropshot::Body::from(body))
+        .map_err(|e| HttpError::for_internal_error(e.to_string()))
 }
 
 async fn run<Op: Create>(

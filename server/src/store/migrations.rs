@@ -36,6 +36,10 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
         include_str!("../../migrations/0007_standard_people_fields.sql"),
         Some(super::sqlite::add_standard_fields),
     ),
+    (
+        include_str!("../../migrations/0008_reference_id_not_unique.sql"),
+        None,
+    ),
 ];
 
 /// Migration 0006's column, added only where it is missing (a database whose

@@ -29,9 +29,6 @@ pub enum StoreError {
     /// [`crate::canonical::name_key`]).
     #[error("an organization named {name:?} already exists in this workspace")]
     DuplicateOrganizationName { name: String },
-    /// A customer of the workspace already has this reference id.
-    #[error("the reference id is used by customer {}", existing.uuid)]
-    DuplicateReferenceId { existing: RecordId },
     /// The idempotency key was already claimed (and has not expired);
     /// `same_request` tells whether by a request with the same fingerprint, and
     /// `answer` is then the body recorded for it, for the retry to replay.

@@ -307,41 +307,30 @@ pub fn create_lead(conn: &Connection, l: NewLead) -> StoreResult<LeadRecord> {
 pub fn create_customer(conn: &Connection, c: NewCustomer) -> StoreResult<CustomerRecord> {
     let uuid = new_uuid();
     let now = Timestamp::now();
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO customers (uuid, workspace_id, vendor_uuid, reference_id,
+    conn.prepare_cached(
+        "INSERT INTO customers (uuid, workspace_id, vendor_uuid, reference_id,
                  date_of_birth, address_street, address_neighborhood, address_city,
                  address_state, address_country, gender, marital_status, published_at,
                  created_by, updated_by, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14,
                      ?13, ?13)",
-        )?
-        .execute(params![
-            uuid,
-            c.workspace_id,
-            c.vendor_uuid,
-            c.reference_id,
-            c.date_of_birth,
-            c.address_street,
-            c.address_neighborhood,
-            c.address_city,
-            c.address_state,
-            c.address_country,
-            c.gender,
-            c.marital_status,
-            now.to_rfc3339_millis(),
-            c.created_by
-        ]);
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) && c.reference_id.is_some() => {
-            let sql =
-                "SELECT id, uuid FROM customers WHERE workspace_id = ?1 AND reference_id = ?2";
-            let existing = existing(conn, sql, c.workspace_id, &c.reference_id)?;
-            return Err(StoreError::DuplicateReferenceId { existing });
-        }
-        Err(e) => return Err(e.into()),
-    }
+    )?
+    .execute(params![
+        uuid,
+        c.workspace_id,
+        c.vendor_uuid,
+        c.reference_id,
+        c.date_of_birth,
+        c.address_street,
+        c.address_neighborhood,
+        c.address_city,
+        c.address_state,
+        c.address_country,
+        c.gender,
+        c.marital_status,
+        now.to_rfc3339_millis(),
+        c.created_by
+    ])?;
     let id = RecordId {
         id: conn.last_insert_rowid(),
         uuid,

@@ -380,10 +380,25 @@ def refusal_names_a_documented_rule(ctx, response, case):
 
 
 def xml_text(value):
-    """What the XML serializer writes for a value: its text; a container stays itself."""
+    """What the server reads from the XML serializer's element for a value: its
+    text, or null when the element holds only whitespace and empty elements
+    (MaiaScore's document: an empty element is null); a container stays itself."""
+    if empty_in_xml(value):
+        return None
     if isinstance(value, (dict, list)):
         return value
     return value if isinstance(value, str) else to_wire_string(value)
+
+
+def empty_in_xml(value):
+    """Whether the element written for `value` holds only whitespace and empty
+    elements, which the server reads as null."""
+    if isinstance(value, dict):
+        return all(empty_in_xml(v) for v in value.values())
+    if isinstance(value, list):
+        return all(empty_in_xml(v) for v in value)
+    text = value if isinstance(value, str) else to_wire_string(value)
+    return text.strip() == ""
 
 
 @schemathesis.hook

@@ -77,8 +77,8 @@ pub struct CustomFieldValueModel {
 pub struct CreatePersonModel {
     /// The unique identifier of the contact that this person belongs to.
     pub contact_id: Required<i64>,
-    /// The person's title (non-empty when given).
-    #[schemars(length(min = 1))]
+    /// The person's title (not blank when given).
+    #[schemars(length(min = 1), regex = "crate::pattern::NON_BLANK")]
     pub title: Option<String>,
     /// The person's first name.
     #[schemars(length(min = 1), regex = "crate::pattern::NON_BLANK")]

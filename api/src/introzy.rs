@@ -45,8 +45,9 @@ pub struct CreatePersonRequest {
     pub phone_number: Option<String>,
     #[schemars(length(max = 500))]
     pub address: Option<String>,
-    /// Link to existing company.
-    // A string on the wire: Introzy's own example sends "" for "no company".
+    /// Link to existing company. An empty string means no company, like null
+    /// (Introzy's own example sends `""`).
+    // A string on the wire, so that "" is read.
     #[schemars(with = "Option<uuid::Uuid>")]
     pub company_id: Option<String>,
     /// Auto-create company with this name (ignored if companyId provided).

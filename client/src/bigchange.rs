@@ -112,7 +112,7 @@ pub mod types {
         pub position: ::std::option::Option<::std::string::String>,
         ///The person's second name.
         pub surname: CreatePersonModelSurname,
-        ///The person's title (non-empty when given).
+        ///The person's title (not blank when given).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<CreatePersonModelTitle>,
     }
@@ -255,7 +255,7 @@ pub mod types {
                 })
         }
     }
-    ///The person's title (non-empty when given).
+    ///The person's title (not blank when given).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreatePersonModelTitle(::std::string::String);
@@ -277,6 +277,19 @@ pub mod types {
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new(
+                        "[^\\t-\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]",
+                    )
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"[^\\t-\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }

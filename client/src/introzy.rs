@@ -13,7 +13,7 @@ pub mod types {
     pub struct CreatePersonRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<CreatePersonRequestAddress>,
-        ///Link to existing company.
+        ///Link to existing company. An empty string means no company, like null (Introzy's own example sends `""`).
         #[serde(
             rename = "companyId",
             skip_serializing_if = "::std::option::Option::is_none"

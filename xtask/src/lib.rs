@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod contract;
 pub mod generate;
+pub mod mutants;
 pub mod schemathesis;
 
 use anyhow::Context as _;

@@ -8,7 +8,9 @@
 //!   against its baselines (see `xtask/src/bench.rs`);
 //! - `schemathesis [--st PATH]`: Schemathesis against every document and a live
 //!   server (see `schemathesis.toml`);
-//! - `crash [--rounds N]`: the SIGKILL crash test (`tests/crash.rs`).
+//! - `crash [--rounds N]`: the SIGKILL crash test (`tests/crash.rs`);
+//! - `mutants [--group G] [--list] [--shard k/n]`: mutation testing with
+//!   cargo-mutants (see `xtask/src/mutants.rs`).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -64,6 +66,25 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         rounds: u32,
     },
+    /// Mutation testing (cargo-mutants 27) over domain, auth, idempotency, body parsing
+    /// and store; fails on a survivor missing from .cargo/mutants-accepted.txt.
+    Mutants {
+        /// Run only these groups (body, auth, idempotency, domain, store).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// List the mutants per group without testing them.
+        #[arg(long)]
+        list: bool,
+        /// Run the k-th of n shards of each group, as `k/n` (k from 0).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Skip the unmutated baseline build and test.
+        #[arg(long)]
+        skip_baseline: bool,
+        /// More arguments for cargo-mutants, after `--`.
+        #[arg(last = true)]
+        extra: Vec<String>,
+    },
     /// The bench's no-op dropshot server (started by `bench`, not by hand).
     #[command(hide = true)]
     BenchNoopServer {
@@ -106,6 +127,22 @@ fn main() -> ExitCode {
         Cmd::Schemathesis { st, max_examples } => {
             xtask::schemathesis::run(&root, xtask::schemathesis::Options { st, max_examples })
         }
+        Cmd::Mutants {
+            groups,
+            list,
+            shard,
+            skip_baseline,
+            extra,
+        } => xtask::mutants::run(
+            &root,
+            xtask::mutants::Options {
+                groups,
+                list,
+                shard,
+                skip_baseline,
+                extra,
+            },
+        ),
         Cmd::Crash { rounds } => std::process::Command::new(env!("CARGO"))
             .args(["test", "--test", "crash", "--", "--nocapture"])
             .env("CRM_CRASH_ROUNDS", rounds.to_string())

@@ -1,0 +1,310 @@
+//! `cargo xtask mutants`: mutation testing (cargo-mutants 27) over the modules whose
+//! tests must fail when the code is wrong: domain, auth, idempotency, body parsing
+//! and the store. The scope, timeouts and copy rules are in `.cargo/mutants.toml`;
+//! the survivors we accept, one per line with its reason, in
+//! `.cargo/mutants-accepted.txt`.
+//!
+//! The whole suite takes minutes, so each mutant runs only its group's tests: the
+//! unit tests of the mutated crates plus the integration tests that drive that
+//! module through a real server. Groups run one after another, in place (the tree
+//! is mutated and restored by cargo-mutants), so every mutant is an incremental
+//! build of the workspace's already-built `target/`, never a cold copy.
+//!
+//! cargo-mutants 27.1 lists a struct-field deletion ("delete field x from struct
+//! ...") in every group whatever `--examine-re` says, so such a mutant may be tested
+//! against another group's tests; the accepted list covers that case by name.
+//!
+//! The run fails when a mutant is missed or times out and is not in the accepted
+//! list. Accepted entries are matched without their line and column, so unrelated
+//! edits above a mutant do not invalidate its entry.
+
+use anyhow::Context as _;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+/// A module group: which mutants (by cargo-mutants' name, which starts with the
+/// file's path) and which tests run against each of them.
+pub struct Group {
+    pub name: &'static str,
+    /// Mutants whose name matches this regex belong to the group.
+    pub examine_re: &'static str,
+    /// Mutants that match `examine_re` but belong to another group.
+    pub exclude_re: Option<&'static str>,
+    /// Packages whose tests run (`--test-package`).
+    pub test_packages: &'static [&'static str],
+    /// Integration test targets (`--test NAME`) of those packages; their `--lib`
+    /// unit tests always run.
+    pub tests: &'static [&'static str],
+}
+
+pub const GROUPS: &[Group] = &[
+    Group {
+        name: "body",
+        examine_re: "^api/src/body/",
+        exclude_re: None,
+        test_packages: &["crm-api", "crm"],
+        tests: &[
+            "hostile",
+            "edges_body",
+            "body_budget",
+            "maiascore",
+            "operations",
+            // `--request-timeout-secs` reaches the body reader only through the binary.
+            "serve_flags",
+        ],
+    },
+    Group {
+        name: "auth",
+        examine_re: r"^server/src/auth\.rs:",
+        exclude_re: None,
+        test_packages: &["crm-server", "crm"],
+        tests: &["operations", "pipeline", "request_log"],
+    },
+    Group {
+        name: "idempotency",
+        examine_re: r"^server/src/(pipeline|store/sqlite)/idempotency\.rs:",
+        exclude_re: None,
+        test_packages: &["crm-server", "crm"],
+        tests: &["idempotency", "store_idempotency"],
+    },
+    Group {
+        name: "domain",
+        examine_re: "^server/src/domain/",
+        exclude_re: None,
+        test_packages: &["crm-server", "crm"],
+        tests: &[
+            "salesmap",
+            "introzy",
+            "bigchange",
+            "maiascore",
+            "numbers",
+            "canonical",
+            "standard_fields",
+        ],
+    },
+    Group {
+        name: "store",
+        examine_re: "^server/src/store/",
+        exclude_re: Some(r"^server/src/store/sqlite/idempotency\.rs:"),
+        test_packages: &["crm-server", "crm"],
+        tests: &[
+            "edges_store",
+            "migrations",
+            "fields_cache",
+            "standard_fields",
+            "store_idempotency",
+            "salesmap",
+            "maiascore",
+        ],
+    },
+];
+
+pub const ACCEPTED_FILE: &str = ".cargo/mutants-accepted.txt";
+
+pub struct Options {
+    /// Group names to run; empty runs every group.
+    pub groups: Vec<String>,
+    /// Only list the mutants (`cargo mutants --list`) and count them per group.
+    pub list: bool,
+    /// `k/n`: run the k-th of n shards of every group (for CI).
+    pub shard: Option<String>,
+    /// Skip the unmutated baseline run (the tree is known to pass its tests).
+    pub skip_baseline: bool,
+    /// Extra arguments for cargo-mutants (e.g. `--timeout 60`).
+    pub extra: Vec<String>,
+}
+
+/// A mutant's name without its `:line:col`, the key of the accepted list.
+pub fn without_position(name: &str) -> String {
+    let mut parts = name.splitn(4, ':');
+    let (Some(path), Some(line), Some(col), Some(rest)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return name.trim().to_owned();
+    };
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if numeric(line) && numeric(col) {
+        format!("{path}:{rest}").trim().to_owned()
+    } else {
+        name.trim().to_owned()
+    }
+}
+
+/// The accepted survivors: `<mutant name, with or without line:col>  # <reason>`.
+/// A line without a reason is an error: every survivor needs one.
+pub fn accepted(root: &Path) -> anyhow::Result<BTreeSet<String>> {
+    let path = root.join(ACCEPTED_FILE);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut set = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, reason)) = line.rsplit_once(" # ") else {
+            anyhow::bail!("{ACCEPTED_FILE}:{}: no ` # reason`", n + 1);
+        };
+        anyhow::ensure!(
+            !reason.trim().is_empty(),
+            "{ACCEPTED_FILE}:{}: empty reason",
+            n + 1
+        );
+        set.insert(without_position(name));
+    }
+    Ok(set)
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn cargo_mutants(root: &Path, group: &Group, options: &Options) -> Command {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root).args([
+        "mutants",
+        "--workspace",
+        "--in-place",
+        "--no-shuffle",
+        "--examine-re",
+        group.examine_re,
+    ]);
+    if let Some(re) = group.exclude_re {
+        cmd.args(["--exclude-re", re]);
+    }
+    for package in group.test_packages {
+        cmd.args(["--test-package", package]);
+    }
+    cmd.args(&options.extra);
+    cmd
+}
+
+/// Runs the groups; Ok(false) when a survivor is not in the accepted list.
+pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
+    let accepted = accepted(root)?;
+    let groups: Vec<&Group> = GROUPS
+        .iter()
+        .filter(|g| options.groups.is_empty() || options.groups.iter().any(|n| n == g.name))
+        .collect();
+    anyhow::ensure!(
+        !groups.is_empty(),
+        "no group named {:?}; groups: {}",
+        options.groups,
+        GROUPS.iter().map(|g| g.name).collect::<Vec<_>>().join(", ")
+    );
+    let mut ok = true;
+    let mut total = [0usize; 5];
+    for group in groups {
+        if options.list {
+            let out = cargo_mutants(root, group, &options)
+                .arg("--list")
+                .output()?;
+            anyhow::ensure!(
+                out.status.success(),
+                "cargo mutants --list: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let n = String::from_utf8_lossy(&out.stdout).lines().count();
+            println!("{:<12} {n} mutants", group.name);
+            total[0] += n;
+            continue;
+        }
+        let out_dir = root.join("target/mutants").join(group.name);
+        std::fs::create_dir_all(&out_dir)?;
+        let mut cmd = cargo_mutants(root, group, &options);
+        cmd.arg("--output").arg(&out_dir);
+        if let Some(shard) = &options.shard {
+            cmd.args(["--shard", shard]);
+        }
+        if options.skip_baseline {
+            cmd.arg("--baseline=skip");
+        }
+        // Targets go to every cargo call, not only to `cargo test`: cargo-mutants'
+        // build step (`cargo test --no-run`) gets no test arguments, and would
+        // otherwise link every integration test of the package for each mutant.
+        cmd.arg("--cargo-arg=--lib");
+        for test in group.tests {
+            cmd.arg(format!("--cargo-arg=--test={test}"));
+        }
+        let started = std::time::Instant::now();
+        let status = cmd
+            .status()
+            .context("running cargo mutants (is it installed?)")?;
+        // 0: all caught; 2: some missed; 3: some timed out. Anything else is a
+        // failure of the run itself (usage, or the unmutated tree failing).
+        anyhow::ensure!(
+            matches!(status.code(), Some(0 | 2 | 3)),
+            "cargo mutants for {} failed: {status}",
+            group.name
+        );
+        let results = out_dir.join("mutants.out");
+        let count = |f: &str| lines(&results.join(f));
+        let (caught, missed, timeout, unviable) = (
+            count("caught.txt"),
+            count("missed.txt"),
+            count("timeout.txt"),
+            count("unviable.txt"),
+        );
+        let viable = caught.len() + missed.len() + timeout.len();
+        println!(
+            "{}: {viable} viable, {} caught, {} missed, {} timeouts, {} unviable, {:.1} min",
+            group.name,
+            caught.len(),
+            missed.len(),
+            timeout.len(),
+            unviable.len(),
+            started.elapsed().as_secs_f64() / 60.0
+        );
+        for (sum, n) in total.iter_mut().zip([
+            caught.len(),
+            missed.len(),
+            timeout.len(),
+            unviable.len(),
+            viable,
+        ]) {
+            *sum += n;
+        }
+        for survivor in missed.iter().chain(&timeout) {
+            if accepted.contains(&without_position(survivor)) {
+                println!("  accepted: {survivor}");
+            } else {
+                println!("  SURVIVOR: {survivor}");
+                ok = false;
+            }
+        }
+    }
+    if options.list {
+        println!("{:<12} {} mutants", "total", total[0]);
+    } else if total[4] > 0 {
+        println!(
+            "total: {} viable, {} caught, {} missed, {} timeouts, {} unviable; score {:.1}%",
+            total[4],
+            total[0],
+            total[1],
+            total[2],
+            total[3],
+            100.0 * total[0] as f64 / total[4] as f64
+        );
+    }
+    Ok(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_position;
+
+    #[test]
+    fn position_is_dropped_from_names() {
+        assert_eq!(
+            without_position("api/src/body/form.rs:23:5: replace f -> bool with true"),
+            "api/src/body/form.rs: replace f -> bool with true"
+        );
+        assert_eq!(
+            without_position("api/src/body/form.rs: replace f -> bool with true"),
+            "api/src/body/form.rs: replace f -> bool with true"
+        );
+    }
+}

@@ -78,9 +78,12 @@ enum Cmd {
         /// Run the k-th of n shards of each group, as `k/n` (k from 0).
         #[arg(long)]
         shard: Option<String>,
-        /// Skip the unmutated baseline build and test.
+        /// Skip the unmutated run of each group's tests.
         #[arg(long)]
         skip_baseline: bool,
+        /// Seconds a mutant's tests may take before it counts as a timeout.
+        #[arg(long, default_value_t = 90)]
+        timeout: u64,
         /// More arguments for cargo-mutants, after `--`.
         #[arg(last = true)]
         extra: Vec<String>,
@@ -132,6 +135,7 @@ fn main() -> ExitCode {
             list,
             shard,
             skip_baseline,
+            timeout,
             extra,
         } => xtask::mutants::run(
             &root,
@@ -140,6 +144,7 @@ fn main() -> ExitCode {
                 list,
                 shard,
                 skip_baseline,
+                timeout_secs: timeout,
                 extra,
             },
         ),

@@ -124,6 +124,8 @@ pub struct Options {
     pub shard: Option<String>,
     /// Skip the unmutated baseline run (the tree is known to pass its tests).
     pub skip_baseline: bool,
+    /// Seconds a mutant's tests may take before it counts as a timeout.
+    pub timeout_secs: u64,
     /// Extra arguments for cargo-mutants (e.g. `--timeout 60`).
     pub extra: Vec<String>,
 }
@@ -194,6 +196,26 @@ fn lines(path: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The group's tests on the unmutated tree: they must pass before a mutant is judged.
+fn baseline(root: &Path, group: &Group) -> anyhow::Result<()> {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(root).arg("test");
+    for package in group.test_packages {
+        cmd.args(["--package", package]);
+    }
+    cmd.arg("--lib");
+    for test in group.tests {
+        cmd.arg(format!("--test={test}"));
+    }
+    let status = cmd.status()?;
+    anyhow::ensure!(
+        status.success(),
+        "the unmutated tree fails the {} group's tests",
+        group.name
+    );
+    Ok(())
+}
+
 fn cargo_mutants(root: &Path, group: &Group, options: &Options) -> Command {
     let mut cmd = Command::new(env!("CARGO"));
     cmd.current_dir(root)
@@ -248,9 +270,14 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
         if let Some(shard) = &options.shard {
             cmd.args(["--shard", shard]);
         }
-        if options.skip_baseline {
-            cmd.arg("--baseline=skip");
+        // cargo-mutants' own baseline builds the mutated packages with these test
+        // targets, which live in another package (`crm`), and fails; the
+        // unmutated run is ours, with exactly the group's tests.
+        if !options.skip_baseline {
+            baseline(root, group)?;
         }
+        cmd.args(["--baseline=skip", "--build-timeout=900"])
+            .arg(format!("--timeout={}", options.timeout_secs));
         // Targets go to every cargo call, not only to `cargo test`: cargo-mutants'
         // build step (`cargo test --no-run`) gets no test arguments, and would
         // otherwise link every integration test of the package for each mutant.

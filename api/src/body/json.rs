@@ -125,7 +125,9 @@ mod tests {
             n: u8,
         }
         let e = parse::<Body>(r#"{"n":1} x"#).unwrap_err();
-        assert!(e.external_message.starts_with("unable to parse JSON body: "));
+        assert!(e
+            .external_message
+            .starts_with("unable to parse JSON body: "));
         let e = parse::<Body>(r#"{"n":"\u0000"}"#).unwrap_err();
         assert_eq!(e.external_message, "body: contains a NUL character");
         assert!(parse::<Body>(r#"{"n":1}"#).is_ok());

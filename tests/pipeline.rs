@@ -60,6 +60,37 @@ async fn authentication_comes_before_the_body_in_every_operation() {
     }
 }
 
+/// A valid secret under another scheme is no bearer token: it is refused as
+/// malformed, before the body, in every operation.
+#[tokio::test]
+async fn a_valid_secret_under_another_scheme_is_refused() {
+    let server = TestServer::start().await;
+    let t = server.tenant("acme").await;
+    let fixtures = server.fixtures(&t, "Org").await;
+    let expected = "Authorization: expected the form 'Bearer <token>'";
+    for op in &OPERATIONS {
+        for scheme in ["Basic", "Token"] {
+            let authorization = format!("{scheme} {}", t.token);
+            let mut headers = (op.headers)(&fixtures);
+            headers.push(("authorization", authorization));
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let (status, body) = server
+                .post_with_headers(op.path, None, "application/json", &headers, MALFORMED)
+                .await;
+            let want = if op.family == Family::MaiaScore {
+                op.refusal(
+                    403,
+                    &format!("this operation requires authentication: {expected}"),
+                )
+            } else {
+                op.refusal(401, expected)
+            };
+            assert_eq!((status, body), want, "{} {scheme}", op.name());
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_wrong_method_is_answered_in_the_family_envelope() {
     let server = TestServer::start().await;

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod contract;
 pub mod generate;
 pub mod lint;
+pub mod mutants;
 pub mod schemathesis;
 
 use anyhow::Context as _;

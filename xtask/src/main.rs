@@ -11,6 +11,8 @@
 //!   (see `schemathesis.toml`, `schemathesis_hooks.py`);
 //! - `crash [--rounds N]`: the SIGKILL crash test (`tests/crash.rs`);
 //! - `lint`: Redocly CLI over every `openapi/*.yaml` (see `redocly.yaml`).
+//! - `mutants [--group G] [--list] [--shard k/n]`: mutation testing with
+//!   cargo-mutants (see `xtask/src/mutants.rs`).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -75,6 +77,28 @@ enum Cmd {
         #[arg(long, default_value_t = 5)]
         rounds: u32,
     },
+    /// Mutation testing (cargo-mutants 27) over domain, auth, idempotency, body parsing
+    /// and store; fails on a survivor missing from .cargo/mutants-accepted.txt.
+    Mutants {
+        /// Run only these groups (body, auth, idempotency, domain, store).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// List the mutants per group without testing them.
+        #[arg(long)]
+        list: bool,
+        /// Run the k-th of n shards of each group, as `k/n` (k from 0).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Skip the unmutated run of each group's tests.
+        #[arg(long)]
+        skip_baseline: bool,
+        /// Seconds a mutant's tests may take before it counts as a timeout.
+        #[arg(long, default_value_t = 90)]
+        timeout: u64,
+        /// More arguments for cargo-mutants, after `--`.
+        #[arg(last = true)]
+        extra: Vec<String>,
+    },
     /// The bench's no-op dropshot server (started by `bench`, not by hand).
     #[command(hide = true)]
     BenchNoopServer {
@@ -127,6 +151,24 @@ fn main() -> ExitCode {
                 max_examples,
                 seed,
                 random_seeds,
+            },
+        ),
+        Cmd::Mutants {
+            groups,
+            list,
+            shard,
+            skip_baseline,
+            timeout,
+            extra,
+        } => xtask::mutants::run(
+            &root,
+            xtask::mutants::Options {
+                groups,
+                list,
+                shard,
+                skip_baseline,
+                timeout_secs: timeout,
+                extra,
             },
         ),
         Cmd::Crash { rounds } => std::process::Command::new(env!("CARGO"))

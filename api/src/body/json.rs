@@ -237,4 +237,58 @@ mod tests {
             "an escaped backslash, not a NUL"
         );
     }
+
+    fn nested(levels: usize, inside: &str) -> String {
+        format!("{}{inside}{}", "[".repeat(levels), "]".repeat(levels))
+    }
+
+    #[test]
+    fn depth_is_bounded_at_exactly_the_limit() {
+        assert!(!too_deep(&nested(MAX_JSON_DEPTH, "")));
+        assert!(too_deep(&nested(MAX_JSON_DEPTH + 1, "")));
+        // Closing brackets lower the depth: siblings do not add up.
+        let siblings = format!("[{}]", nested(MAX_JSON_DEPTH - 1, "").repeat(3));
+        assert!(!too_deep(&siblings));
+        // A stray closing bracket does not make room for more nesting.
+        assert!(too_deep(&format!("]]{}", nested(MAX_JSON_DEPTH + 1, ""))));
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count() {
+        let deep_in_string = format!("\"{}\"", "[".repeat(MAX_JSON_DEPTH + 1));
+        assert!(!too_deep(&nested(1, &deep_in_string)));
+        // An escaped quote does not end the string; an escaped backslash does not
+        // escape the quote after it.
+        let escaped_quote = format!("\"\\\"{}\"", "{".repeat(MAX_JSON_DEPTH + 1));
+        assert!(!too_deep(&escaped_quote));
+        let after_backslash = format!("\"\\\\\"{}", nested(MAX_JSON_DEPTH + 1, ""));
+        assert!(too_deep(&after_backslash));
+    }
+
+    #[test]
+    fn only_an_unescaped_backslash_makes_a_nul_escape() {
+        assert!(has_escaped_nul(r#"{"a":"\u0000"}"#));
+        assert!(has_escaped_nul(r#"{"a":"\\\u0000"}"#));
+        // `\\u0000` is a backslash followed by the text "u0000".
+        assert!(!has_escaped_nul(r#"{"a":"\\u0000"}"#));
+        assert!(!has_escaped_nul(r#"{"a":"u0000"}"#));
+        // A later escape is found after an innocent one.
+        assert!(has_escaped_nul(r#"{"a":"\\u0000 u0000 \u0000"}"#));
+    }
+
+    #[test]
+    fn parse_names_the_failure() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Body {
+            #[allow(dead_code)]
+            n: u8,
+        }
+        let e = parse::<Body>(r#"{"n":1} x"#).unwrap_err();
+        assert!(e
+            .external_message
+            .starts_with("unable to parse JSON body: "));
+        let e = parse::<Body>(r#"{"n":"\u0000"}"#).unwrap_err();
+        assert_eq!(e.external_message, "body: n: contains a NUL character");
+        assert!(parse::<Body>(r#"{"n":1}"#).is_ok());
+    }
 }

@@ -9,28 +9,22 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = crm::cli::Cli::parse();
-    // Log lines go to stderr through a writer thread and a bounded queue, so a
-    // request never waits on the log: when the reader stalls (stderr into a pipe
-    // nobody reads) and the queue is full, lines are dropped and counted, and the
-    // count is logged once the reader catches up (and exported at /metrics). A
-    // line is one message on the queue, so lines are never spliced. The guard
-    // flushes what is queued at exit.
+    // Log lines go to stderr through a bounded queue and a writer thread
+    // (`crm::log_queue`), so a request never waits on the log's reader.
     let queue = std::env::var("CRM_LOG_QUEUE_LINES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1 << 16);
-    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(true)
-        .buffered_lines_limit(queue)
-        // Its worker writes every queued line, then flushes: buffered, a burst costs one
-        // write(2) per 64 KiB instead of one per line.
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
-    let counter = writer.error_counter();
+    let (writer, _flush_on_exit) = match crm::log_queue::spawn(queue, std::io::stderr()) {
+        Ok(queue) => queue,
+        Err(e) => {
+            eprintln!("error: starting the log writer: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let counter = writer.clone();
     let logs = crm::serve::Logs {
-        dropped: std::sync::Arc::new(move || counter.dropped_lines() as u64),
+        dropped: std::sync::Arc::new(move || counter.dropped_lines()),
     };
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -217,8 +217,10 @@ mod tests {
             }
         }
         let sink = Sink::default();
-        let hold = stalled.lock().unwrap();
         let (mut writer, guard) = spawn(10, Stalled(stalled.clone(), sink.clone())).unwrap();
+        // Taken after the guard, so that a failing assertion releases the reader
+        // before the guard waits for the writer, and reports instead of hanging.
+        let hold = stalled.lock().unwrap();
         // The first line is taken by the writer, which then blocks on the reader.
         writer.write_all(b"first\n").unwrap();
         while writer.0.pending.lock().unwrap().lines > 0 {

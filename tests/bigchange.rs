@@ -1,12 +1,11 @@
-//! BigChange create-person against a real server: the generated client (with the
-//! problem-details reader) and raw HTTP. Every test checks the body and the stored
+//! BigChange create-person against a real server: the generated client (its
+//! errors typed as problem details) and raw HTTP. Every test checks the body and the stored
 //! rows.
 
 mod common;
 
 use common::{Tenant, TestServer};
 use crm_client::bigchange::{types, Client};
-use crm_client::problem::problem_details;
 use serde_json::{json, Value};
 
 const PATH: &str = "/v1/contacts/persons";
@@ -366,9 +365,10 @@ async fn validation_failures_are_422_with_errors_by_field() {
             .send()
     };
     let first = send("dup@b.co").await.unwrap().into_inner().id;
-    let problem = problem_details(send(" DUP@b.co").await.unwrap_err())
-        .await
-        .unwrap();
+    let crm_client::Error::ErrorResponse(problem) = send(" DUP@b.co").await.unwrap_err() else {
+        panic!("not a documented error");
+    };
+    let problem = problem.into_inner();
     let message = format!("a person with this e-mail already exists ({first})");
     assert_eq!(
         serde_json::to_value(problem).unwrap(),

@@ -4,7 +4,7 @@
 fn checked_in_client_is_fresh() {
     let root = xtask::project_root();
     assert!(
-        xtask::generate::run(&root, true).unwrap(),
+        xtask::generate::run(&root, true, &[xtask::generate::Lang::Rust]).unwrap(),
         "client/src is stale against openapi/: run `cargo xtask generate` and commit the result"
     );
 }
@@ -21,7 +21,7 @@ fn progenitor_panics_become_errors_naming_the_operation() {
     let json = content["application/json"].clone();
     content.insert("application/x-www-form-urlencoded".into(), json);
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc).unwrap();
-    let err = xtask::generate::generate_tokens(&spec)
+    let err = xtask::generate::rust::generate_tokens(&spec)
         .unwrap_err()
         .to_string();
     assert!(
@@ -37,7 +37,7 @@ fn progenitor_panics_become_errors_naming_the_operation() {
 #[test]
 fn several_request_media_types_and_a_default_beside_success_are_projected_and_said() {
     let path = xtask::project_root().join("openapi/maiascore.yaml");
-    let (code, notes) = xtask::generate::generate_document("maiascore", &path).unwrap();
+    let (code, notes) = xtask::generate::rust::generate_document("maiascore", &path).unwrap();
     assert_eq!(
         notes,
         [

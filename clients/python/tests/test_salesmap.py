@@ -1,6 +1,7 @@
 """SalesMap through its generated package, against a live server."""
 
 import crm_salesmap_client
+import pytest
 from conftest import ORGANIZATION_UUID, RUN, expect_stored
 from crm_salesmap_client.api.salesmap import salesmap_create_lead, salesmap_create_people
 from crm_salesmap_client.models import CreateLeadRequest, CreatePeopleRequest, Error, FieldValue
@@ -36,3 +37,14 @@ def test_create_lead(client_of):
     lead = response.parsed.data.lead
     assert lead.name == name
     expect_stored("salesmap_create_lead", "leads", {"uuid": str(lead.id)}, {"name": name})
+
+
+def test_a_non_ascii_idempotency_key_is_refused_before_sending(client_of):
+    sent = []
+    client = client_of(crm_salesmap_client, httpx_args={"event_hooks": {"request": [sent.append]}})
+    # The package does not check the document's `pattern`; httpx refuses the value.
+    with pytest.raises(UnicodeEncodeError):
+        salesmap_create_people.sync_detailed(
+            client=client, body=CreatePeopleRequest(name=f"키 {RUN}"), idempotency_key="Müller"
+        )
+    assert sent == []

@@ -24,6 +24,17 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
+/// The shell refused the call (exit 2, `usage` first on stderr): nothing was sent.
+fn refused_before_sending(server: &TestServer, out: &Output, usage: &str) {
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with(usage),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(server.count("people"), 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_prints_the_answer_and_stores_the_row() {
     let server = TestServer::start().await;
@@ -145,15 +156,11 @@ async fn a_field_beside_the_json_body_is_refused_not_dropped() {
     )
     .await;
 
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).starts_with(
-            "error: the argument '--json-body <JSON-FILE>' cannot be used with '--memo <memo>'"
-        ),
-        "{}",
-        text(&out.stderr)
+    refused_before_sending(
+        &server,
+        &out,
+        "error: the argument '--json-body <JSON-FILE>' cannot be used with '--memo <memo>'",
     );
-    assert_eq!(server.count("people"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -175,14 +182,10 @@ async fn a_value_the_document_refuses_never_leaves_the_shell() {
     )
     .await;
 
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).starts_with(
-            "error: invalid value 'Müller' for '--idempotency-key <idempotency-key>': \
-             doesn't match pattern \"^[ -~]*[!-~][ -~]*$\""
-        ),
-        "{}",
-        text(&out.stderr)
+    refused_before_sending(
+        &server,
+        &out,
+        "error: invalid value 'Müller' for '--idempotency-key <idempotency-key>': \
+         doesn't match pattern \"^[ -~]*[!-~][ -~]*$\"",
     );
-    assert_eq!(server.count("people"), 0);
 }

@@ -5,6 +5,7 @@ pub mod contract;
 pub mod generate;
 pub mod lint;
 pub mod mutants;
+pub mod openapi_diff;
 pub mod schemathesis;
 
 use anyhow::Context as _;

@@ -1,6 +1,7 @@
 //! The xtask library: what `cargo xtask` runs, also callable from tests.
 
 pub mod bench;
+pub mod breaking;
 pub mod contract;
 pub mod generate;
 pub mod lint;

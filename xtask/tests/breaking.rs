@@ -776,9 +776,9 @@ fn a_finding_names_the_rule_the_operation_and_where_to_edit() {
     assert_eq!(
         text.lines().collect::<Vec<_>>(),
         [
-            "openapi/salesmap.yaml: FAIL: 1 breaking, 0 warnings, 1 compatible changes against \
-             openapi/released/salesmap.yaml; info.version 2.0.0 keeps the major of 2.0.0: undo \
-             the breaking change or raise it to 3.0.0",
+            "openapi/salesmap.yaml: FAIL against openapi/released/salesmap.yaml (breaking 1, \
+             warnings 0, compatible 1): info.version 2.0.0 keeps the major of 2.0.0; undo the \
+             breaking change or raise it to 3.0.0",
             NICKNAME_LINE,
         ]
     );
@@ -806,8 +806,8 @@ fn a_raised_major_accepts_breaking_changes_and_a_minor_does_not() {
     let text = breaking::text_report(&accepted, true);
     assert!(
         text.starts_with(
-            "openapi/salesmap.yaml: ok: 1 breaking, 0 warnings, 1 compatible changes against \
-             base; accepted, info.version 2.0.0 -> 3.0.0 raises the major\n  accepted \
+            "openapi/salesmap.yaml: ok against base (breaking 1, warnings 0, compatible 1): \
+             accepted, info.version 2.0.0 -> 3.0.0 raises the major\n  accepted \
              request-property-added-required POST /v2/people (salesmap_create_people) \
              request.nickname:"
         ),
@@ -949,8 +949,8 @@ fn the_command_fails_on_a_breaking_edit_and_prints_its_line() {
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains(
-            "openapi/salesmap.yaml: ok: 0 breaking, 0 warnings, 0 compatible changes against \
-             openapi/released/salesmap.yaml\n"
+            "openapi/salesmap.yaml: ok against openapi/released/salesmap.yaml (breaking 0, \
+             warnings 0, compatible 0)\n"
         ),
         "{out}"
     );
@@ -1002,7 +1002,9 @@ fn the_command_fails_on_a_breaking_edit_and_prints_its_line() {
     let (code, out) = gate(dir.path(), &[]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("openapi/salesmap.yaml: ok: 0 breaking, 0 warnings, 0 compatible changes"),
+        out.contains(
+            "openapi/salesmap.yaml: ok against openapi/released/salesmap.yaml (breaking 0,"
+        ),
         "{out}"
     );
 }
@@ -1090,7 +1092,7 @@ fn base_compares_with_the_documents_at_a_git_ref() {
         ]
     );
     assert!(
-        out.contains("against HEAD~1:openapi/bigchange.yaml;"),
+        out.contains("openapi/bigchange.yaml: FAIL against HEAD~1:openapi/bigchange.yaml ("),
         "{out}"
     );
     assert_eq!(gate(dir.path(), &["--base", "HEAD"]).0, 0);

@@ -427,7 +427,7 @@ pub fn text_report(report: &DocumentReport, released_base: bool) -> String {
     };
     let base_version = report.base_version.as_deref().unwrap_or("?");
     let counts = format!(
-        "{} breaking, {} warnings, {} compatible changes against {baseline}",
+        "against {baseline} (breaking {}, warnings {}, compatible {})",
         report.breaking(),
         report.warnings(),
         report.compatible_changes
@@ -435,18 +435,18 @@ pub fn text_report(report: &DocumentReport, released_base: bool) -> String {
     let verdict = match (&report.version, report.passed, report.major_raised) {
         (None, _, _) => format!("FAIL: removed; {baseline} is its release {base_version}"),
         (Some(v), true, true) if report.breaking() > 0 => {
-            format!("ok: {counts}; accepted, info.version {base_version} -> {v} raises the major")
+            format!("ok {counts}: accepted, info.version {base_version} -> {v} raises the major")
         }
         (Some(v), true, _) if v != base_version && released_base => format!(
-            "ok: {counts}; {v} is not released yet (`cargo xtask breaking --release` records it)"
+            "ok {counts}: {v} is not released yet (`cargo xtask breaking --release` records it)"
         ),
-        (Some(_), true, _) => format!("ok: {counts}"),
+        (Some(_), true, _) => format!("ok {counts}"),
         (Some(v), false, _) => {
             let next = semver::Version::parse(base_version)
                 .map(|b| format!("{}.0.0", b.major + 1))
                 .unwrap_or_else(|_| "the next major".into());
             format!(
-                "FAIL: {counts}; info.version {v} keeps the major of {base_version}: undo the \
+                "FAIL {counts}: info.version {v} keeps the major of {base_version}; undo the \
                  breaking change or raise it to {next}"
             )
         }

@@ -1,12 +1,14 @@
 //! The xtask library: what `cargo xtask` runs, also callable from tests.
 
 pub mod bench;
+pub mod breaking;
 pub mod clients;
 pub mod contract;
 pub mod generate;
 pub mod lint;
 pub mod live;
 pub mod mutants;
+pub mod openapi_diff;
 pub mod schemathesis;
 
 use anyhow::Context as _;

@@ -265,7 +265,7 @@ fn check_records(db: &Path, records: &Path) -> anyhow::Result<Vec<String>> {
     for op in &crm_testkit::OPERATIONS {
         if !made.contains(op.operation_id) {
             problems.push(format!(
-                "{}: no record of it was checked (the tests reported none)",
+                "{}: none of the tests' records of it was found as expected",
                 op.operation_id
             ));
         }

@@ -94,6 +94,8 @@ pub const GROUPS: &[Group] = &[
             "numbers",
             "canonical",
             "standard_fields",
+            // A field defined after the definitions were cached (`resolve_in`).
+            "fields_cache",
         ],
     },
     Group {

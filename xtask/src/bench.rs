@@ -13,21 +13,28 @@
 //! - the disk's fsync rate: what bounds commits/s at `synchronous=FULL`;
 //! - the server with one transaction per request (what group commit buys), after
 //!   preloading 1M people (whether creates slow down as the indexes grow), and with
-//!   request logs off (what logging costs).
+//!   request logs off (what logging costs);
+//! - the store comparison: SalesMap people at 64 connections on SQLite, and on
+//!   PostgreSQL with 1 and 2 `crm serve` processes on one database, beside
+//!   pgbench's one-INSERT transactions on the same PostgreSQL server at as many
+//!   clients (the database's own ceiling), in interleaved rounds so that a machine
+//!   whose load drifts weighs on every row alike (`bench/postgres.rs`).
 //!
 //! A debug load generator would measure itself, so from a debug build the bench
 //! builds the release xtask and hands over to it.
 
 mod load;
 pub mod noop;
+mod postgres;
 mod report;
 mod server;
 mod storage;
+mod stores;
 
 use anyhow::Context as _;
 use crm_testkit::{Fixtures, OPERATIONS};
 use load::{Load, Target};
-use report::{Key, Report, Row, Variant};
+use report::{Key, Report, Row, Store, Variant};
 use server::{Commit, CrmConfig};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,7 +50,14 @@ pub struct Options {
     pub preload_rows: u64,
     /// The release binaries are already built (set when handing over to them).
     pub skip_build: bool,
+    /// Rounds of the store comparison (default 2; 1 with `quick`).
+    pub store_rounds: Option<u32>,
+    /// The store comparison alone.
+    pub stores_only: bool,
 }
+
+/// The connections (and pgbench clients) of the store comparison.
+const STORE_CONNECTIONS: usize = 64;
 
 /// What one run measures, from the options.
 struct Plan {
@@ -52,6 +66,8 @@ struct Plan {
     connections: Vec<usize>,
     storage: Duration,
     preload_rows: u64,
+    store_rounds: u32,
+    stores_only: bool,
 }
 
 impl Plan {
@@ -67,6 +83,11 @@ impl Plan {
             },
             storage: Duration::from_secs(if options.quick { 1 } else { 2 }),
             preload_rows: options.preload_rows,
+            store_rounds: options
+                .store_rounds
+                .unwrap_or(if options.quick { 1 } else { 2 })
+                .max(1),
+            stores_only: options.stores_only,
         }
     }
 }
@@ -99,28 +120,39 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
         dir: tmp.path(),
         runtime: &runtime,
         rows: Vec::new(),
+        pgbench_rates: Vec::new(),
     };
-    bench.storage_baselines()?;
-    bench.noop_baseline()?;
-    bench.operations()?;
-    bench.per_request_commit()?;
-    bench.logging_pair()?;
+    if !plan.stores_only {
+        bench.storage_baselines()?;
+        bench.noop_baseline()?;
+        bench.operations()?;
+        bench.per_request_commit()?;
+        bench.logging_pair()?;
+    }
+    let postgres_server = bench.store_comparison()?;
 
     let report = Report {
         rows: bench.rows,
         preload_rows: plan.preload_rows,
+        pgbench_rates: bench.pgbench_rates,
+        store_connections: STORE_CONNECTIONS,
     };
     let context = format!(
         "{} CPUs; load average {} before, {} after; {:.0} s in all. Each point: {} s \
          measured after {} s of warm-up; the load generator (this process, release \
          build) shares the machine with the server. Server: `crm serve --durability full`, \
-         group commit, `RUST_LOG=info` (stderr to a file), a fresh database per operation.",
+         group commit, `RUST_LOG=info` (stderr to a file), a fresh database per operation. \
+         Store comparison: {} interleaved round(s) of SalesMap people at {STORE_CONNECTIONS} \
+         connections (spread evenly over the servers; each PostgreSQL server keeps its \
+         default pool of 16 database connections) and pgbench at {STORE_CONNECTIONS} clients; \
+         {postgres_server}.",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         load_before,
         load_average(),
         started.elapsed().as_secs_f64(),
         plan.measure.as_secs(),
         plan.warmup.as_secs(),
+        plan.store_rounds,
     );
     let markdown = report.markdown(&context);
     println!("\n{markdown}");
@@ -141,6 +173,7 @@ struct Bench<'a> {
     dir: &'a Path,
     runtime: &'a tokio::runtime::Runtime,
     rows: Vec<Row>,
+    pgbench_rates: Vec<f64>,
 }
 
 impl Bench<'_> {
@@ -169,7 +202,12 @@ impl Bench<'_> {
         let server = server::start_noop(self.dir)?;
         let target = Arc::new(Target::new(server.addr, "crm_noop", no_fixtures(), None)?);
         for &connections in &self.plan.connections.clone() {
-            self.measure(&target, Load::Noop, Variant::Main, connections)?;
+            self.measure(
+                std::slice::from_ref(&target),
+                Load::Noop,
+                Variant::Main,
+                connections,
+            )?;
         }
         Ok(())
     }
@@ -186,7 +224,12 @@ impl Bench<'_> {
             let fixtures = server::create_fixtures(self.crm, &db)?;
             let target = Arc::new(Target::new(server.addr, &token, fixtures, server.metrics)?);
             for &connections in &self.plan.connections.clone() {
-                self.measure(&target, load, Variant::Main, connections)?;
+                self.measure(
+                    std::slice::from_ref(&target),
+                    load,
+                    Variant::Main,
+                    connections,
+                )?;
             }
             if load == Load::salesmap_people() {
                 drop(server);
@@ -213,7 +256,12 @@ impl Bench<'_> {
             no_fixtures(),
             server.metrics,
         )?);
-        self.measure(&target, Load::salesmap_people(), Variant::Preloaded, 64)
+        self.measure(
+            std::slice::from_ref(&target),
+            Load::salesmap_people(),
+            Variant::Preloaded,
+            64,
+        )
     }
 
     fn per_request_commit(&mut self) -> anyhow::Result<()> {
@@ -227,7 +275,7 @@ impl Bench<'_> {
             server.metrics,
         )?);
         self.measure(
-            &target,
+            std::slice::from_ref(&target),
             Load::salesmap_people(),
             Variant::PerRequestCommit,
             64,
@@ -247,14 +295,19 @@ impl Bench<'_> {
                 no_fixtures(),
                 server.metrics,
             )?);
-            self.measure(&target, Load::salesmap_people(), variant, 64)?;
+            self.measure(
+                std::slice::from_ref(&target),
+                Load::salesmap_people(),
+                variant,
+                64,
+            )?;
         }
         Ok(())
     }
 
     fn measure(
         &mut self,
-        target: &Arc<Target>,
+        targets: &[Arc<Target>],
         load: Load,
         variant: Variant,
         connections: usize,
@@ -270,13 +323,20 @@ impl Bench<'_> {
             ),
             Variant::LogsInfo => format!("{name}, `RUST_LOG=info` (logging pair)"),
             Variant::LogsWarn => format!("{name}, `RUST_LOG=warn` (logging pair)"),
+            Variant::Store(Store::Sqlite) => format!("{name}, SQLite (store comparison)"),
+            Variant::Store(Store::Postgres { servers: 1 }) => {
+                format!("{name}, PostgreSQL, 1 server (store comparison)")
+            }
+            Variant::Store(Store::Postgres { servers }) => {
+                format!("{name}, PostgreSQL, {servers} servers on one database (store comparison)")
+            }
         };
         let plural = if connections == 1 { "" } else { "s" };
         eprintln!("{label}, {connections} connection{plural}");
         let outcome = self
             .runtime
             .block_on(load::run(
-                target.clone(),
+                targets,
                 load,
                 connections,
                 self.plan.warmup,
@@ -313,6 +373,7 @@ impl Bench<'_> {
         CrmConfig {
             bin: self.crm,
             db,
+            log_dir: db.parent().unwrap_or(Path::new(".")),
             commit,
             rust_log,
             log_name,
@@ -335,8 +396,14 @@ fn hand_over_to_release(root: &Path, target_dir: &Path, options: &Options) -> an
     if let Some(seconds) = options.seconds {
         command.args(["--seconds", &seconds.to_string()]);
     }
+    if let Some(rounds) = options.store_rounds {
+        command.args(["--store-rounds", &rounds.to_string()]);
+    }
     if options.quick {
         command.arg("--quick");
+    }
+    if options.stores_only {
+        command.arg("--stores-only");
     }
     let status = command
         .status()

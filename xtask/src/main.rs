@@ -10,12 +10,14 @@
 //!   gate, every document against its released snapshot (`openapi/released/`) or
 //!   a git ref (see `xtask/src/breaking/`);
 //! - `openapi NAME`: print the document the server emits for a family;
-//! - `bench [--quick] [--seconds N]`: benchmark the release server's creates
-//!   against its baselines (see `xtask/src/bench.rs`);
+//! - `bench [--quick] [--seconds N] [--store-rounds N] [--stores-only]`: benchmark
+//!   the release server's creates against its baselines, SQLite beside PostgreSQL
+//!   (see `xtask/src/bench.rs`);
 //! - `schemathesis [--st PATH] [--seed N] [--max-examples N]`: Schemathesis
 //!   against every document and a live server, with the fixed seed and a new one
 //!   (see `schemathesis.toml`, `schemathesis_hooks.py`);
-//! - `crash [--rounds N]`: the SIGKILL crash test (`tests/crash.rs`);
+//! - `crash [--rounds N]`: the crash tests (`tests/crash.rs`: SIGKILL on SQLite and
+//!   PostgreSQL, PostgreSQL restarted in immediate mode);
 //! - `lint`: Redocly CLI over every `openapi/*.yaml` (see `redocly.yaml`).
 //! - `mutants [--group G] [--list] [--shard k/n]`: mutation testing with
 //!   cargo-mutants (see `xtask/src/mutants.rs`).
@@ -70,7 +72,8 @@ enum Cmd {
     /// Print the server's emitted document for one family (salesmap, ...).
     Openapi { name: String },
     /// Benchmark the release server: creates/s and latency per create operation, against a
-    /// no-op handler, raw SQLite and the disk. Writes target/bench/report.md.
+    /// no-op handler, raw SQLite and the disk; SQLite beside PostgreSQL (1 and 2 servers) and
+    /// pgbench. Writes target/bench/report.md.
     Bench {
         /// Measured seconds per point (default 5, or 1 with --quick).
         #[arg(long)]
@@ -85,6 +88,14 @@ enum Cmd {
         /// to the release one with it).
         #[arg(long, hide = true)]
         skip_build: bool,
+        /// Interleaved rounds of the store comparison (SQLite, PostgreSQL with 1
+        /// and 2 servers, pgbench); default 2, or 1 with --quick.
+        #[arg(long)]
+        store_rounds: Option<u32>,
+        /// Run the store comparison alone. PostgreSQL comes from
+        /// CRM_BENCH_POSTGRES_URL, or a throwaway cluster made with initdb.
+        #[arg(long)]
+        stores_only: bool,
     },
     /// Run Schemathesis against every document in openapi/ and a live server.
     Schemathesis {
@@ -104,7 +115,8 @@ enum Cmd {
     /// Lint every document in openapi/ with Redocly CLI (pinned in xtask/lint/):
     /// 0 errors and 0 warnings.
     Lint,
-    /// Kill the server with SIGKILL mid-load and check every acknowledged create.
+    /// Kill the server with SIGKILL (SQLite, PostgreSQL) or restart PostgreSQL in immediate
+    /// mode mid-load, and check every acknowledged create.
     Crash {
         /// How many kill-and-restart rounds.
         #[arg(long, default_value_t = 5)]
@@ -185,6 +197,8 @@ fn main() -> ExitCode {
             quick,
             preload,
             skip_build,
+            store_rounds,
+            stores_only,
         } => xtask::bench::run(
             &root,
             xtask::bench::Options {
@@ -192,6 +206,8 @@ fn main() -> ExitCode {
                 quick,
                 preload_rows: preload,
                 skip_build,
+                store_rounds,
+                stores_only,
             },
         ),
         Cmd::BenchNoopServer { bind } => xtask::bench::noop::serve(bind).map(|()| true),

@@ -145,6 +145,16 @@ pub struct WriterStats {
     pub log_lines_dropped: u64,
 }
 
+impl WriterStats {
+    fn plus(self, other: WriterStats) -> WriterStats {
+        WriterStats {
+            commits: self.commits + other.commits,
+            writes: self.writes + other.writes,
+            log_lines_dropped: self.log_lines_dropped + other.log_lines_dropped,
+        }
+    }
+}
+
 /// One measured point: one load at one number of connections.
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -180,25 +190,32 @@ impl Outcome {
     }
 }
 
-/// Drives `connections` clients at `target` for `warmup + measure`, and reports
-/// what completed inside the measured window.
+/// Drives `connections` clients for `warmup + measure`, spread evenly over
+/// `targets` (several servers on one database), and reports what completed
+/// inside the measured window; the writer statistics are the servers' sum.
 pub async fn run(
-    target: Arc<Target>,
+    targets: &[Arc<Target>],
     load: Load,
     connections: usize,
     warmup: Duration,
     measure: Duration,
 ) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(!targets.is_empty(), "no server to load");
     let from = Instant::now() + warmup;
     let until = from + measure;
     let mut clients = tokio::task::JoinSet::new();
-    for _ in 0..connections {
-        clients.spawn(client(target.clone(), load, from, until));
+    for i in 0..connections {
+        let target = targets[i % targets.len()].clone();
+        clients.spawn(client(target, load, from, until));
     }
-    let sampler = target
-        .metrics
-        .is_some()
-        .then(|| tokio::spawn(sample_stats(target.clone(), from, until)));
+    let samplers: Option<Vec<_>> = targets
+        .iter()
+        .map(|t| {
+            t.metrics
+                .is_some()
+                .then(|| tokio::spawn(sample_stats(t.clone(), from, until)))
+        })
+        .collect();
 
     let mut outcome = Outcome {
         window: measure,
@@ -207,8 +224,13 @@ pub async fn run(
     while let Some(joined) = clients.join_next().await {
         outcome.absorb(joined.context("a client task panicked")??);
     }
-    if let Some(sampler) = sampler {
-        outcome.stats = Some(sampler.await.context("the stats sampler panicked")??);
+    if let Some(samplers) = samplers {
+        let mut sum = (WriterStats::default(), WriterStats::default());
+        for sampler in samplers {
+            let (start, end) = sampler.await.context("the stats sampler panicked")??;
+            sum = (sum.0.plus(start), sum.1.plus(end));
+        }
+        outcome.stats = Some(sum);
     }
     outcome.latencies_us.sort_unstable();
     Ok(outcome)

@@ -17,6 +17,20 @@ pub enum Variant {
     /// The logging pair: a fresh server each, back to back.
     LogsInfo,
     LogsWarn,
+    /// The store comparison: SQLite and PostgreSQL with 1 and 2 servers, each on
+    /// a fresh database, in interleaved rounds.
+    Store(Store),
+}
+
+/// A store of the store comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Store {
+    Sqlite,
+    /// `crm serve` processes on one PostgreSQL database, the connections spread
+    /// evenly over them.
+    Postgres {
+        servers: usize,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +109,11 @@ impl Row {
 pub struct Report {
     pub rows: Vec<Row>,
     pub preload_rows: u64,
+    /// pgbench's one-INSERT transactions/s on the PostgreSQL server of the store
+    /// comparison, one per round (also shown as rows).
+    pub pgbench_rates: Vec<f64>,
+    /// The clients pgbench and the store comparison ran with.
+    pub store_connections: usize,
 }
 
 impl Report {
@@ -105,6 +124,21 @@ impl Report {
             connections,
         };
         self.rows.iter().find(|r| r.key == Some(key))
+    }
+
+    /// The mean rate of every row with this key (the store comparison's rounds).
+    fn mean_rate(&self, load: Load, variant: Variant, connections: usize) -> Option<f64> {
+        let key = Key {
+            load,
+            variant,
+            connections,
+        };
+        mean(
+            self.rows
+                .iter()
+                .filter(|r| r.key == Some(key))
+                .map(|r| r.rate),
+        )
     }
 
     pub fn errors(&self) -> u64 {
@@ -136,8 +170,8 @@ impl Report {
             );
         }
         md.push_str(
-            "\nBaselines: creates/s is rows/s for SQLite and fsyncs/s for the disk; their \
-             p50/p99 are per transaction and per fsync.\n",
+            "\nBaselines: creates/s is rows/s for SQLite, transactions/s for pgbench and \
+             fsyncs/s for the disk; their p50/p99 are per transaction and per fsync.\n",
         );
         let failing: Vec<&Row> = self.rows.iter().filter(|r| r.errors > Some(0)).collect();
         if !failing.is_empty() {
@@ -153,7 +187,10 @@ impl Report {
             }
         }
         md.push_str("\n## Ratios\n\n| measure | value | target | |\n|---|--:|--:|---|\n");
-        for ratio in self.ratios() {
+        // A partial run (`--stores-only`) measures a few; the others are left out.
+        let (ratios, unmeasured): (Vec<Ratio>, Vec<Ratio>) =
+            self.ratios().into_iter().partition(|r| r.measured);
+        for ratio in ratios {
             let verdict = match ratio.met {
                 Some(true) => "target met",
                 Some(false) => "target missed",
@@ -165,6 +202,13 @@ impl Report {
                 ratio.measure, ratio.value, ratio.target
             );
         }
+        if !unmeasured.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n{} more ratios need rows this run did not measure.",
+                unmeasured.len()
+            );
+        }
         md
     }
 
@@ -173,14 +217,16 @@ impl Report {
         let mut ratios = Vec::new();
         for load in OPERATIONS.iter().map(Load::Create) {
             let row = self.find(load, Main, 64);
+            let commits = row.and_then(|r| r.commits_per_sec.zip(r.rows_per_commit));
             ratios.push(Ratio {
                 measure: format!("{} commits/s and rows/commit at 64", load.name()),
-                value: match row.and_then(|r| r.commits_per_sec.zip(r.rows_per_commit)) {
+                value: match commits {
                     Some((c, r)) => format!("{} commits/s, {r:.1} rows/commit", thousands(c)),
                     None => "not measured".into(),
                 },
                 target: "–".into(),
                 met: None,
+                measured: commits.is_some(),
             });
         }
         let noop = self.find(Load::Noop, Main, 64).map(|r| r.rate);
@@ -224,6 +270,7 @@ impl Report {
             0.85,
             |v| format!("{v:.2}"),
         ));
+        ratios.extend(self.store_ratios());
         let info = self.find(salesmap, LogsInfo, 64).map(|r| r.rate);
         let warn = self.find(salesmap, LogsWarn, 64).map(|r| r.rate);
         ratios.push(Ratio::at_most(
@@ -236,11 +283,56 @@ impl Report {
     }
 }
 
+impl Report {
+    /// crm on PostgreSQL against the database's own insert rate and against
+    /// SQLite, on the means of the interleaved rounds.
+    fn store_ratios(&self) -> Vec<Ratio> {
+        let conns = self.store_connections;
+        let salesmap = Load::salesmap_people();
+        let rate = |store| self.mean_rate(salesmap, Variant::Store(store), conns);
+        let sqlite = rate(Store::Sqlite);
+        let one = rate(Store::Postgres { servers: 1 });
+        let two = rate(Store::Postgres { servers: 2 });
+        let pgbench = mean(self.pgbench_rates.iter().copied());
+        let times = |v: f64| format!("{v:.2}×");
+        let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
+        vec![
+            Ratio::info(
+                format!("crm on PostgreSQL, 1 server / pgbench INSERT transactions, at {conns}"),
+                ratio(one, pgbench),
+                times,
+            ),
+            Ratio::info(
+                format!("crm on PostgreSQL, 2 servers / pgbench INSERT transactions, at {conns}"),
+                ratio(two, pgbench),
+                times,
+            ),
+            Ratio::info(
+                format!("crm on PostgreSQL, 2 servers / 1 server, at {conns}"),
+                ratio(two, one),
+                times,
+            ),
+            Ratio::info(
+                format!("crm on PostgreSQL, 1 server / crm on SQLite, at {conns}"),
+                ratio(one, sqlite),
+                times,
+            ),
+        ]
+    }
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
 struct Ratio {
     measure: String,
     value: String,
     target: String,
     met: Option<bool>,
+    /// Whether the run measured what the ratio needs.
+    measured: bool,
 }
 
 impl Ratio {
@@ -250,6 +342,18 @@ impl Ratio {
             value: value.map_or("not measured".into(), show),
             target: format!("≥ {}", show(min)),
             met: value.map(|v| v >= min),
+            measured: value.is_some(),
+        }
+    }
+
+    /// A measure without a target.
+    fn info(measure: String, value: Option<f64>, show: fn(f64) -> String) -> Ratio {
+        Ratio {
+            measure,
+            value: value.map_or("not measured".into(), show),
+            target: "–".into(),
+            met: None,
+            measured: value.is_some(),
         }
     }
 
@@ -259,6 +363,7 @@ impl Ratio {
             value: value.map_or("not measured".into(), show),
             target: format!("≤ {}", show(max)),
             met: value.map(|v| v <= max),
+            measured: value.is_some(),
         }
     }
 }

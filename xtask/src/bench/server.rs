@@ -112,10 +112,13 @@ impl Commit {
 /// How to start `crm serve`.
 pub struct CrmConfig<'a> {
     pub bin: &'a Path,
+    /// A SQLite file, or a `postgres://` URL.
     pub db: &'a Path,
+    /// Where the stderr log file goes.
+    pub log_dir: &'a Path,
     pub commit: Commit,
     pub rust_log: &'a str,
-    /// The name of the stderr log file, beside the database.
+    /// The name of the stderr log file, in `log_dir`.
     pub log_name: &'a str,
 }
 
@@ -176,8 +179,7 @@ fn crm_command(config: &CrmConfig) -> anyhow::Result<(Command, SocketAddr, Socke
 }
 
 fn log_path(config: &CrmConfig) -> PathBuf {
-    let dir = config.db.parent().unwrap_or(Path::new("."));
-    dir.join(config.log_name)
+    config.log_dir.join(config.log_name)
 }
 
 /// Creates, with `crm admin`, the organization of workspace 1 that the operations

@@ -1,47 +1,81 @@
 //! Crash safety: the real `crm` binary takes concurrent creates of every operation
 //! (`crm_testkit::OPERATIONS`), each with its own `Idempotency-Key` and every field
 //! its operation takes (links to organizations, people, pipelines; custom values;
-//! `tests/crash/records.rs`), is killed with SIGKILL mid-load, and restarted.
+//! `tests/crash/records.rs`), and something fails mid-load:
+//!
+//! - on SQLite, and on PostgreSQL, `crm serve` is killed with SIGKILL and a new one
+//!   started on the same database;
+//! - on PostgreSQL, the database itself is restarted in immediate mode (`pg_ctl
+//!   restart -m immediate`: what a crash of PostgreSQL does, recovery from its WAL at
+//!   the next start), on a throwaway cluster the test owns, while the server runs.
 //!
 //! During the load every answer is classified: a success must carry its record's
 //! id; any other complete answer is a failure (no refusal is documented for these
 //! valid, unique creates), and so is a failed connection while the server was
-//! still running. Only requests cut by the kill itself are "in flight". Every
-//! operation must be acknowledged in every round, or the round fails.
+//! still running, except what the fault itself explains: requests cut by the kill
+//! are "in flight"; while the database restarts, a create may be answered 503 in
+//! its family's envelope (`the service cannot store records right now…`), never a
+//! 500, never a cut connection, and within `--request-timeout-secs` (3 s here) plus
+//! room for a loaded machine. Every operation must be acknowledged in every round,
+//! or the round fails.
 //!
-//! After the restart:
+//! Afterwards:
 //! - every acknowledged create is stored exactly once under the id it answered and
 //!   read back whole (every column, its links, its custom values), with its answer
 //!   recorded under its key; sent again with its key it replays the same answer
 //!   (status and body) and makes nothing;
-//! - every create in flight at the kill is wholly present (record whole, links,
-//!   custom values, key with its answer) or wholly absent (no record, no key);
-//!   sent again it answers within 1 s: a replay of the stored answer if it
-//!   committed, or a record made exactly once (a second retry replays that);
-//! - `PRAGMA integrity_check` is ok, `PRAGMA foreign_key_check` is empty, no
-//!   custom value outlives its record, no key is left without its answer, and the
-//!   tables hold exactly the records the test made.
+//! - every create in flight at the kill, or answered 503 during the restart, is
+//!   wholly present (record whole, links, custom values, key with its answer) or
+//!   wholly absent (no record, no key); sent again it answers within 1 s: a replay
+//!   of the stored answer if it committed, or a record made exactly once (a second
+//!   retry replays that). A 503 whose create had in fact committed (its COMMIT
+//!   reached the WAL, the answer did not reach the server) is counted and reported;
+//!   its retry must replay it;
+//! - no custom value outlives its record, no key is left without its answer, and
+//!   the tables hold exactly the records the test made; on SQLite, `PRAGMA
+//!   integrity_check` is ok and `PRAGMA foreign_key_check` empty (PostgreSQL
+//!   enforces its foreign keys on every statement).
 //!
-//! Rounds alternate the `full` and `normal` durabilities and the `group` and
-//! `per-request` commit modes (a killed process loses nothing in any).
-//! `CRM_CRASH_ROUNDS` sets the number of rounds (default 5); `cargo xtask crash
-//! --rounds N` runs this test with it.
+//! SQLite rounds alternate the `full` and `normal` durabilities and the `group`
+//! and `per-request` commit modes (a killed process loses nothing in any);
+//! PostgreSQL's SIGKILL rounds alternate the durabilities too (PostgreSQL itself
+//! runs on), its restart rounds are `full` (`synchronous_commit = off` may lose
+//! acknowledged creates when the database crashes, as documented).
+//! `CRM_CRASH_ROUNDS` sets the number of rounds of each test (default 5; 3 for
+//! the restart); `cargo xtask crash --rounds N` runs this file with it. Without
+//! PostgreSQL its tests say loudly that they are skipped (a failure under
+//! `CRM_REQUIRE_POSTGRES=1`).
 
+#[path = "crash/create.rs"]
+mod create;
+#[path = "crash/db.rs"]
+mod db;
+#[path = "support/postgres.rs"]
+mod postgres;
 #[path = "crash/records.rs"]
 mod records;
 
+use create::{describe, Create, Outcome};
+use crm_server::pipeline::failure::UNAVAILABLE_MESSAGE;
 use crm_testkit::{Fixtures, Operation, OPERATIONS};
+use db::{Db, Param};
 use records::Setup;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const CRM: &str = env!("CARGO_BIN_EXE_crm");
+
+/// `--request-timeout-secs` of the servers whose database is restarted.
+const REQUEST_TIMEOUT_SECS: u64 = 3;
+/// Room, past the request timeout, for a shared and loaded test machine.
+const SLACK: Duration = Duration::from_secs(4);
 
 /// Kills the server when dropped, so a failing round leaves no process behind.
 struct Server(Child);
@@ -59,6 +93,45 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Where a round's records are.
+enum Store {
+    Sqlite(PathBuf),
+    /// A database's URL.
+    Postgres(String),
+}
+
+impl Store {
+    /// `--db`'s value.
+    fn arg(&self) -> &OsStr {
+        match self {
+            Store::Sqlite(path) => path.as_os_str(),
+            Store::Postgres(url) => OsStr::new(url),
+        }
+    }
+
+    /// A connection that reads what the server stored.
+    async fn open(&self) -> Db {
+        match self {
+            Store::Sqlite(path) => Db::Sqlite(
+                rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .unwrap(),
+            ),
+            Store::Postgres(url) => Db::Postgres(postgres::connect(url).await),
+        }
+    }
+}
+
+/// What fails mid-load.
+enum Fault<'a> {
+    /// SIGKILL to `crm serve`; then a new one on the same database.
+    KillServer,
+    /// `pg_ctl restart -m immediate` of the cluster under the running server.
+    RestartDatabase(&'a postgres::Cluster),
 }
 
 /// How a round runs the server.
@@ -90,21 +163,43 @@ impl std::fmt::Display for Mode {
     }
 }
 
-/// Starts `crm serve`; returns it and the bootstrap token if it printed one.
-fn start(db: &Path, port: u16, mode: &Mode) -> (Server, Option<String>) {
+fn rounds(default: u32) -> u32 {
+    std::env::var("CRM_CRASH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Starts `crm serve` (its log appended to `log`); returns it and the bootstrap
+/// token if it printed one. A `fresh` database prints one unless the server
+/// could not start (the port was taken).
+fn start(
+    store: &Store,
+    log: &Path,
+    port: u16,
+    mode: &Mode,
+    fresh: bool,
+    extra: &[&str],
+) -> (Server, Option<String>) {
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
     let mut child = Command::new(CRM)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .args(["--durability", mode.durability, "--commit", mode.commit])
+        .args(extra)
         .arg("--db")
-        .arg(db)
+        .arg(store.arg())
         .env("RUST_LOG", "warn")
+        .env_remove("CRM_DB")
         .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(db.with_extension("stderr")).unwrap())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut token = None;
-    let fresh = !db.exists() || std::fs::metadata(db).map(|m| m.len() == 0).unwrap_or(true);
     if fresh {
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
@@ -121,22 +216,26 @@ fn start(db: &Path, port: u16, mode: &Mode) -> (Server, Option<String>) {
         return (server, None);
     }
     // Ready when it accepts connections.
-    for _ in 0..200 {
+    for _ in 0..400 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return (server, token);
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    panic!("crm serve did not start on port {port}");
+    panic!(
+        "crm serve did not start on port {port}: {}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
 }
 
 /// `crm admin --db <db> <args>` in the default workspace; its JSON output.
-fn admin(db: &Path, args: &[&str]) -> Value {
+fn admin(store: &Store, args: &[&str]) -> Value {
     let out = Command::new(CRM)
         .args(["admin", "--db"])
-        .arg(db)
+        .arg(store.arg())
         .args(args)
         .args(["--workspace", "1"])
+        .env_remove("CRM_DB")
         .output()
         .unwrap();
     assert!(
@@ -149,8 +248,8 @@ fn admin(db: &Path, args: &[&str]) -> Value {
 
 /// What every round's load refers to: an organization, custom fields, a pipeline
 /// and a person, made through `crm admin` and the API before the load.
-async fn set_up(db: &Path, base: &str, token: &str) -> Setup {
-    let org = admin(db, &["organization", "--name", records::CONTACT]);
+async fn set_up(store: &Store, base: &str, token: &str) -> Setup {
+    let org = admin(store, &["organization", "--name", records::CONTACT]);
     let fx = Fixtures {
         workspace_id: 1,
         contact_id: org["organization"]["id"].as_i64().unwrap(),
@@ -168,24 +267,24 @@ async fn set_up(db: &Path, base: &str, token: &str) -> Setup {
             for option in *options {
                 args.extend(["--option", option]);
             }
-            let id = admin(db, &args)["field"]["id"].as_i64().unwrap();
+            let id = admin(store, &args)["field"]["id"].as_i64().unwrap();
             if entity == "person" {
                 person_fields.insert(key.to_string(), id);
             }
         }
     }
-    let standard: i64 = rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(
+    let standard = store
+        .open()
+        .await
+        .int(
             "SELECT id FROM field_definitions
-             WHERE workspace_id = 1 AND entity = 'person' AND key = 'last_contacted_at'",
-            [],
-            |r| r.get(0),
+             WHERE workspace_id = 1 AND entity = 'person' AND key = ?1",
+            &[Param::Text("last_contacted_at")],
         )
-        .unwrap();
+        .await;
     person_fields.insert("last_contacted_at".into(), standard);
     let pipeline = admin(
-        db,
+        store,
         &[
             "pipeline", "--name", "Crash", "--stage", "new", "--stage", "won", "--stage", "lost",
         ],
@@ -214,217 +313,168 @@ async fn set_up(db: &Path, base: &str, token: &str) -> Setup {
     }
 }
 
-/// One create of the load: everything needed to send it again, byte for byte,
-/// and the record it must leave.
-#[derive(Clone)]
-struct Create {
-    n: u64,
-    op: &'static Operation,
-    /// Makes the body's unique values new (see `Operation::stored`).
-    suffix: String,
-    key: String,
-    content_type: &'static str,
-    headers: Vec<(&'static str, String)>,
-    body: String,
-    expected: Value,
-}
+/// Where a round is when an outcome comes.
+const BEFORE: u8 = 0;
+/// The fault has begun (the kill, the restart).
+const DURING: u8 = 1;
+/// The database is back after a restart.
+const AFTER: u8 = 2;
 
-impl Create {
-    /// The `n`-th create of round `round`: operation `n % 5`. MaiaScore's bodies
-    /// go in turn as JSON, XML and form data.
-    fn new(round: u32, n: u64, setup: &Setup) -> Create {
-        let op = &OPERATIONS[(n % OPERATIONS.len() as u64) as usize];
-        let suffix = format!("{round}-{n}");
-        let body = records::body(op, n, &suffix, setup);
-        let content_type = match op.operation_id {
-            "maiascore_create_customer" => {
-                op.media_types[(n / OPERATIONS.len() as u64) as usize % op.media_types.len()]
-            }
-            _ => "application/json",
-        };
-        Create {
-            n,
-            op,
-            expected: records::expected(op, n, &suffix, &body),
-            suffix,
-            key: format!("crash-{round}-{n}"),
-            content_type,
-            headers: (op.headers)(&setup.fx),
-            body: records::encode(&body, content_type),
-        }
-    }
-
-    async fn send(&self, client: &reqwest::Client, base: &str, token: &str) -> Outcome {
-        let mut request = client
-            .post(format!("{base}{}", self.op.path))
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", self.content_type)
-            .header("Idempotency-Key", &self.key);
-        for (name, value) in &self.headers {
-            request = request.header(*name, value);
-        }
-        let response = match request.body(self.body.clone()).send().await {
-            Ok(response) => response,
-            // Nothing reached the server: it was already gone.
-            Err(e) if e.is_connect() => return Outcome::NotSent,
-            Err(e) => return Outcome::Cut(failure(&e)),
-        };
-        let status = response.status().as_u16();
-        let text = match response.text().await {
-            Ok(text) => text,
-            // The status came, the body did not: not a complete answer.
-            Err(e) => return Outcome::Cut(format!("{status}, then {}", failure(&e))),
-        };
-        let answer = serde_json::from_str::<Value>(&text).ok();
-        let id = answer
-            .as_ref()
-            .and_then(|a| self.op.created_id(a).map(str::to_owned));
-        match (id, answer) {
-            (Some(id), Some(answer)) if status == self.op.success => Outcome::Acked { id, answer },
-            _ => Outcome::Answered(status, text),
-        }
-    }
-
-    /// The ids of the rows holding this create's unique value.
-    fn stored_ids(&self, conn: &rusqlite::Connection) -> Vec<String> {
-        let stored = (self.op.stored)(&self.suffix);
-        let mut statement = conn
-            .prepare(&format!(
-                "SELECT uuid FROM {} WHERE {} = ?1",
-                stored.table, stored.column
-            ))
-            .unwrap();
-        statement
-            .query_map([&stored.value], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    }
-
-    fn what(&self) -> String {
-        format!("{} {}", self.key, self.op.name())
-    }
-
-    /// Failures unless record `id` is stored whole, exactly once, with `answer`
-    /// recorded under its key.
-    fn check_stored(&self, conn: &rusqlite::Connection, id: &str, answer: &Value) -> Vec<String> {
-        let mut failures = Vec::new();
-        let ids = self.stored_ids(conn);
-        if ids != [id] {
-            failures.push(format!("answered {id}, stored {ids:?}"));
-        }
-        match records::read_back(conn, self.op, id) {
-            Some(record) if record == self.expected => {}
-            Some(record) => failures.push(format!(
-                "record {id} is not what was sent: {}",
-                records::differences(&record, &self.expected).join("; ")
-            )),
-            None => failures.push(format!("record {id} is not stored")),
-        }
-        let recorded = records::recorded_answer(conn, &self.key);
-        if recorded.as_ref() != Some(&Some(answer.clone())) {
-            failures.push(format!(
-                "its key holds {recorded:?}, not its answer {answer}"
-            ));
-        }
-        failures
-            .into_iter()
-            .map(|f| format!("{}: {f}", self.what()))
-            .collect()
-    }
-}
-
-/// What one send got.
-#[derive(Clone, Debug)]
-enum Outcome {
-    /// The operation's success status, with the created record's id.
-    Acked { id: String, answer: Value },
-    /// A complete answer that is not a success with an id: never right for these
-    /// creates.
-    Answered(u16, String),
-    /// Sent, and no complete answer.
-    Cut(String),
-    /// The connection was refused.
-    NotSent,
-}
-
-/// One send of the load, and whether the server had been killed when its outcome
-/// came (only then is a cut or refused connection expected).
+/// One send of the load: by which worker, and where the round was when its outcome
+/// came (only after the fault began is anything but a success expected).
 struct Sent {
     create: Create,
     outcome: Outcome,
-    after_kill: bool,
+    worker: usize,
+    phase: u8,
 }
 
 /// Counts per operation, for the round's report.
 #[derive(Default)]
 struct Tally {
     acked: usize,
+    /// Cut by the kill, or answered 503 during the restart.
     in_flight: usize,
-    /// In flight at the kill and committed before it: the retry must replay.
+    /// Of those, committed before the fault: the retry must replay.
     committed: usize,
     not_sent: usize,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_creates_survive_sigkill_whole_and_retries_replay_them() {
-    let rounds: u32 = std::env::var("CRM_CRASH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5);
-    let mut all_failures: Vec<String> = Vec::new();
-    for round in 0..rounds {
+    let mut failures = Vec::new();
+    for round in 0..rounds(5) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::Sqlite(dir.path().join("crm.db"));
+        let log = dir.path().join("crm.stderr");
         let mode = Mode::of(round);
-        // Every round runs, so one run shows how often each failure happens. A
-        // record is checked after the kill and again at the end: one line each.
-        for failure in crash_round(round, &mode).await {
-            let failure = format!("round {round} ({mode}): {failure}");
-            if !all_failures.contains(&failure) {
-                all_failures.push(failure);
-            }
+        let label = format!("SQLite crash round {round} ({mode})");
+        let found = crash_round(&label, round, &store, &log, &mode, &Fault::KillServer).await;
+        collect(&mut failures, &label, found);
+    }
+    assert_no_failures(failures);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_acknowledged_creates_survive_sigkill_whole_and_retries_replay_them() {
+    let mut failures = Vec::new();
+    for round in 0..rounds(5) {
+        let Some(url) = postgres::database_url() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("crm.stderr");
+        let mode = Mode::of(round);
+        let store = Store::Postgres(url);
+        let label = format!("PostgreSQL crash round {round} ({})", mode.durability);
+        let found = crash_round(&label, round, &store, &log, &mode, &Fault::KillServer).await;
+        collect(&mut failures, &label, found);
+    }
+    assert_no_failures(failures);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_an_immediate_restart_mid_load_is_503s_and_loses_no_acknowledged_create() {
+    // A cluster of the test's own: the shared server is not the test's to restart.
+    let cluster = match postgres::Cluster::start() {
+        Ok(cluster) => cluster,
+        Err(why) => return postgres::skip(&why),
+    };
+    let mut failures = Vec::new();
+    for round in 0..rounds(3) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("crm.stderr");
+        let mode = Mode {
+            durability: "full",
+            commit: "group",
+        };
+        let store = Store::Postgres(cluster.create_database());
+        let fault = Fault::RestartDatabase(&cluster);
+        let label = format!("PostgreSQL restart round {round}");
+        let found = crash_round(&label, round, &store, &log, &mode, &fault).await;
+        collect(&mut failures, &label, found);
+    }
+    assert_no_failures(failures);
+}
+
+/// Every round runs, so one run shows how often each failure happens. A record is
+/// checked after the fault and again at the end: one line each.
+fn collect(all: &mut Vec<String>, round: &str, found: Vec<String>) {
+    for failure in found {
+        let failure = format!("{round}: {failure}");
+        if !all.contains(&failure) {
+            all.push(failure);
         }
     }
+}
+
+fn assert_no_failures(failures: Vec<String>) {
     assert!(
-        all_failures.is_empty(),
+        failures.is_empty(),
         "{} failures:\n  {}",
-        all_failures.len(),
-        all_failures.join("\n  ")
+        failures.len(),
+        failures.join("\n  ")
     );
 }
 
-/// One round: load, kill, restart, check. Returns its failures.
-async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
+/// One round: load, fault, recovery, checks. Returns its failures; `label`
+/// names it in its report on stderr.
+async fn crash_round(
+    label: &str,
+    round: u32,
+    store: &Store,
+    log: &Path,
+    mode: &Mode,
+    fault: &Fault<'_>,
+) -> Vec<String> {
+    let restarts_database = matches!(fault, Fault::RestartDatabase(_));
+    let timeout_arg = REQUEST_TIMEOUT_SECS.to_string();
+    let restart_args = ["--request-timeout-secs", timeout_arg.as_str()];
+    let extra: &[&str] = if restarts_database {
+        &restart_args
+    } else {
+        &[]
+    };
     // Another process can take a free port between our look and the bind: try a few.
     let (mut port, mut started) = (0, None);
     for _ in 0..3 {
         port = free_port();
-        let (server, token) = start(&db, port, mode);
+        let (server, token) = start(store, log, port, mode, true, extra);
         if let Some(token) = token {
             started = Some((server, token));
             break;
         }
         drop(server);
-        let _ = std::fs::remove_file(&db);
+        if let Store::Sqlite(path) = store {
+            let _ = std::fs::remove_file(path);
+        }
     }
     let Some((server, token)) = started else {
         panic!(
-            "round {round}: a fresh database prints a token; the server said: {}",
-            std::fs::read_to_string(db.with_extension("stderr")).unwrap_or_default()
+            "{label}: a fresh database prints a token; the server said: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
         )
     };
     let base = format!("http://127.0.0.1:{port}");
-    let setup = Arc::new(set_up(&db, &base, &token).await);
+    let setup = Arc::new(set_up(store, &base, &token).await);
 
     let sent: Arc<Mutex<Vec<Sent>>> = Arc::default();
-    let killed = Arc::new(AtomicBool::new(false));
+    let phase = Arc::new(AtomicU8::new(BEFORE));
+    let stop = Arc::new(AtomicBool::new(false));
     let counter = Arc::new(AtomicU64::new(0));
+    // The bound on one create: SIGKILL answers at once (the connection is cut);
+    // a restarting database must be answered within the request timeout.
+    let client_timeout = if restarts_database {
+        Duration::from_secs(REQUEST_TIMEOUT_SECS) + SLACK
+    } else {
+        Duration::from_secs(5)
+    };
     let workers: Vec<_> = (0..16)
-        .map(|_| {
-            let (sent, killed, counter, base, token, setup) = (
+        .map(|worker| {
+            let (sent, phase, stop, counter, base, token, setup) = (
                 sent.clone(),
-                killed.clone(),
+                phase.clone(),
+                stop.clone(),
                 counter.clone(),
                 base.clone(),
                 token.clone(),
@@ -432,29 +482,31 @@ async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
             );
             tokio::spawn(async move {
                 let client = reqwest::Client::builder()
-                    .timeout(Duration::from_secs(5))
+                    .timeout(client_timeout)
                     .build()
                     .unwrap();
-                // Bounded: the kill ends it long before this many requests.
+                // Bounded: the fault ends it long before this many requests.
                 for _ in 0..100_000 {
-                    if killed.load(Ordering::SeqCst) {
+                    if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let n = counter.fetch_add(1, Ordering::Relaxed);
                     let create = Create::new(round, n, &setup);
                     let outcome = create.send(&client, &base, &token).await;
-                    let after_kill = killed.load(Ordering::SeqCst);
+                    let phase = phase.load(Ordering::SeqCst);
                     sent.lock().unwrap().push(Sent {
                         create,
                         outcome,
-                        after_kill,
+                        worker,
+                        phase,
                     });
                 }
             })
         })
         .collect();
-    // Kill while creates are in flight: once every operation has been acknowledged
-    // a few times (however fast this machine is), at a different moment each round.
+    // The fault strikes while creates are in flight: once every operation has been
+    // acknowledged a few times (however fast this machine is), at a different
+    // moment each round.
     for _ in 0..2000 {
         let acked = |op: &Operation| {
             let sent = sent.lock().unwrap();
@@ -471,41 +523,73 @@ async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis((u64::from(round) * 73) % 200)).await;
-    killed.store(true, Ordering::SeqCst);
-    drop(server); // SIGKILL
+    phase.store(DURING, Ordering::SeqCst);
+    let mut failures = Vec::new();
+    let server = match fault {
+        Fault::KillServer => {
+            stop.store(true, Ordering::SeqCst);
+            drop(server); // SIGKILL
+            None
+        }
+        Fault::RestartDatabase(cluster) => {
+            tokio::task::block_in_place(|| cluster.restart_immediate())
+                .unwrap_or_else(|e| panic!("{label}: pg_ctl restart: {e}"));
+            phase.store(AFTER, Ordering::SeqCst);
+            // The load goes on until every worker has been served again.
+            if let Err(stuck) = await_recovery(&sent).await {
+                failures.push(stuck);
+            }
+            stop.store(true, Ordering::SeqCst);
+            Some(server)
+        }
+    };
     for w in workers {
         w.await.unwrap();
     }
     let mut sent = std::mem::take(&mut *sent.lock().unwrap());
     sent.sort_by_key(|s| s.create.n);
 
-    let mut failures = Vec::new();
     let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut acked: Vec<(&Create, &str, &Value)> = Vec::new();
     let mut in_flight: Vec<&Create> = Vec::new();
     for Sent {
         create,
         outcome,
-        after_kill,
+        phase,
+        ..
     } in &sent
     {
         let t = tally.entry(create.op.operation_id).or_default();
-        match outcome {
-            Outcome::Acked { id, answer } => {
+        let faulted = *phase != BEFORE;
+        match (outcome, fault) {
+            (Outcome::Acked { id, answer }, _) => {
                 t.acked += 1;
                 acked.push((create, id, answer));
             }
-            Outcome::Cut(_) if *after_kill => {
+            (Outcome::Cut(_), Fault::KillServer) if faulted => {
                 t.in_flight += 1;
                 in_flight.push(create);
             }
-            Outcome::NotSent if *after_kill => t.not_sent += 1,
-            // The server was running: nothing may fail or be refused.
-            outcome => failures.push(format!(
+            (Outcome::NotSent, Fault::KillServer) if faulted => t.not_sent += 1,
+            (Outcome::Answered(503, text), Fault::RestartDatabase(_))
+                if faulted && is_unavailable(create.op, text) =>
+            {
+                t.in_flight += 1;
+                in_flight.push(create);
+            }
+            // The server was running, or runs on: nothing else may happen.
+            (outcome, _) => failures.push(format!(
                 "{}: {} during the load{}",
                 create.what(),
                 describe(outcome),
-                if *after_kill { "" } else { ", before the kill" }
+                match *phase {
+                    BEFORE => ", before the fault",
+                    _ if restarts_database && matches!(outcome, Outcome::Cut(_)) => {
+                        ", while the database restarted: no answer within \
+                         --request-timeout-secs and the machine's slack"
+                    }
+                    _ => "",
+                }
             )),
         }
     }
@@ -513,43 +597,43 @@ async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
         let count = tally.get(op.operation_id).map_or(0, |t| t.acked);
         assert!(
             count > 0,
-            "round {round}: {} was never acknowledged; failures so far:\n  {}",
+            "{label}: {} was never acknowledged; failures so far:\n  {}",
             op.name(),
             failures.join("\n  ")
         );
     }
 
-    // Restart on the same database; it must come back and serve.
-    let (server, _) = start(&db, port, mode);
-    let conn =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
+    // After a kill, a new server on the same database; it must come back and serve.
+    let server = match server {
+        Some(server) => server,
+        None => start(store, log, port, mode, false, extra).0,
+    };
+    let db = store.open().await;
     for (create, id, answer) in &acked {
-        failures.extend(create.check_stored(&conn, id, answer));
+        failures.extend(create.check_stored(&db, id, answer).await);
     }
-    // What the in-flight creates left: all of the write (its record whole, its
-    // key with the answer naming it) or none of it.
+    // What the creates the fault interrupted left: all of the write (its record
+    // whole, its key with the answer naming it) or none of it.
     let mut committed: Vec<Option<(String, Value)>> = Vec::new();
     for create in &in_flight {
-        let ids = create.stored_ids(&conn);
-        let recorded = records::recorded_answer(&conn, &create.key);
+        let ids = create.stored_ids(&db).await;
+        let recorded = records::recorded_answer(&db, &create.key).await;
         committed.push(match (&ids[..], recorded) {
             ([], None) => None,
             ([id], Some(Some(answer))) if create.op.created_id(&answer) == Some(id) => {
-                failures.extend(create.check_stored(&conn, id, &answer));
+                failures.extend(create.check_stored(&db, id, &answer).await);
                 tally.get_mut(create.op.operation_id).unwrap().committed += 1;
                 Some((id.clone(), answer))
             }
             (ids, recorded) => {
                 failures.push(format!(
-                    "{} (in flight at the kill): partly stored: records {ids:?}, key {recorded:?}",
+                    "{} (interrupted by the fault): partly stored: records {ids:?}, key {recorded:?}",
                     create.what()
                 ));
                 None
             }
         });
     }
-    drop(conn);
 
     // Retries: one client, each answer within 1 s. A key left claimed without its
     // answer would make the server wait for it (10 s) and then refuse.
@@ -569,11 +653,11 @@ async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
             )),
         }
     }
-    // In-flight creates with the record their retry answered.
+    // Interrupted creates with the record their retry answered.
     let mut retried: Vec<(&Create, String, Value)> = Vec::new();
     for (create, committed) in in_flight.iter().zip(&committed) {
         let what = format!(
-            "{} (in flight at the kill, {})",
+            "{} (interrupted by the fault, {})",
             create.what(),
             if committed.is_some() {
                 "committed before it"
@@ -620,7 +704,7 @@ async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
         match create.send(&client, &base, &token).await {
             Outcome::Acked { id, answer } => fresh.push((create, id, answer)),
             outcome => failures.push(format!(
-                "the restarted server serves {}: {}",
+                "the server after the fault serves {}: {}",
                 op.name(),
                 describe(&outcome)
             )),
@@ -628,22 +712,29 @@ async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
     }
     drop(server);
 
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    failures.extend(check_database(&conn, &setup, &acked, &retried, &fresh));
+    failures.extend(check_database(&db, store, &setup, &acked, &retried, &fresh).await);
 
     let report: Vec<String> = tally
         .iter()
         .map(|(op, t)| {
             format!(
-                "{op}: {} acked, {} in flight ({} committed before the kill), {} not sent",
-                t.acked, t.in_flight, t.committed, t.not_sent
+                "{op}: {} acked, {} {} ({} committed before it), {} not sent",
+                t.acked,
+                t.in_flight,
+                if restarts_database {
+                    "answered 503"
+                } else {
+                    "in flight"
+                },
+                t.committed,
+                t.not_sent
             )
         })
         .collect();
-    eprintln!("crash round {round} ({mode}): {}", report.join("; "));
+    eprintln!("{label}: {}", report.join("; "));
     eprintln!(
-        "crash round {round} ({mode}): {} acknowledged creates read back and replayed, \
-         {} in-flight creates retried: {} failures",
+        "{label}: {} acknowledged creates read back and replayed, {} interrupted creates \
+         retried: {} failures",
         acked.len(),
         in_flight.len(),
         failures.len()
@@ -651,37 +742,70 @@ async fn crash_round(round: u32, mode: &Mode) -> Vec<String> {
     failures
 }
 
+/// Whether `text` is `op`'s 503 in its family's envelope, as the store answers
+/// while its database cannot take writes.
+fn is_unavailable(op: &Operation, text: &str) -> bool {
+    serde_json::from_str::<Value>(text).ok() == Some(op.refusal(503, UNAVAILABLE_MESSAGE).1)
+}
+
+/// Waits until every worker has been served a success sent after the database
+/// came back; Err names the workers that were not, after a minute.
+async fn await_recovery(sent: &Mutex<Vec<Sent>>) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        let served: BTreeSet<usize> = sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.phase == AFTER && matches!(s.outcome, Outcome::Acked { .. }))
+            .map(|s| s.worker)
+            .collect();
+        if served.len() == 16 {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            return Err(format!(
+                "after the restart, only workers {served:?} of 16 were served again within 60 s"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The database after the round, the server stopped: sound, and holding exactly
 /// the records the round made, each whole.
-fn check_database(
-    conn: &rusqlite::Connection,
+async fn check_database(
+    db: &Db,
+    store: &Store,
     setup: &Setup,
     acked: &[(&Create, &str, &Value)],
     retried: &[(&Create, String, Value)],
     fresh: &[(Create, String, Value)],
 ) -> Vec<String> {
     let mut failures = Vec::new();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    if integrity != "ok" {
-        failures.push(format!("integrity_check: {integrity}"));
+    if let Store::Sqlite(path) = store {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        if integrity != "ok" {
+            failures.push(format!("integrity_check: {integrity}"));
+        }
+        let broken = records::foreign_key_violations(&conn);
+        if !broken.is_empty() {
+            failures.push(format!("foreign_key_check: {broken:?}"));
+        }
     }
-    let broken = records::foreign_key_violations(conn);
-    if !broken.is_empty() {
-        failures.push(format!("foreign_key_check: {broken:?}"));
-    }
-    let orphans = records::orphan_values(conn);
+    let orphans = records::orphan_values(db).await;
     if orphans != 0 {
         failures.push(format!("{orphans} custom values without their record"));
     }
-    let unanswered: i64 = conn
-        .query_row(
+    let unanswered = db
+        .int(
             "SELECT count(*) FROM idempotency_keys WHERE response IS NULL",
-            [],
-            |r| r.get(0),
+            &[],
         )
-        .unwrap();
+        .await;
     if unanswered != 0 {
         failures.push(format!("{unanswered} keys claimed without an answer"));
     }
@@ -693,7 +817,7 @@ fn check_database(
         .chain(fresh.iter().map(|(c, id, a)| (c, id.as_str(), a)))
         .collect();
     for (create, id, answer) in &made {
-        failures.extend(create.check_stored(conn, id, answer));
+        failures.extend(create.check_stored(db, id, answer).await);
     }
     // Nothing else: every record is one the round made (or set up), every key one
     // of its creates.
@@ -710,7 +834,7 @@ fn check_database(
         expected.get_mut(table).unwrap().insert(id.to_string());
     }
     for (table, ids) in &expected {
-        let stored = records::uuids(conn, table);
+        let stored = records::uuids(db, table).await;
         if stored != *ids {
             failures.push(format!(
                 "{table}: {} records not made by the round ({:?}), {} missing ({:?})",
@@ -721,16 +845,14 @@ fn check_database(
             ));
         }
     }
-    let keys: i64 = conn
-        .query_row("SELECT count(*) FROM idempotency_keys", [], |r| r.get(0))
-        .unwrap();
+    let keys = db.int("SELECT count(*) FROM idempotency_keys", &[]).await;
     if keys != made.len() as i64 {
         failures.push(format!(
             "{keys} idempotency keys stored for {} keyed creates",
             made.len()
         ));
     }
-    let companies = records::organization_names(conn);
+    let companies = records::organization_names(db).await;
     let allowed: BTreeSet<String> = std::iter::once(records::CONTACT.to_owned())
         .chain((0..7).map(|i| format!("Co {i}")))
         .collect();
@@ -741,15 +863,6 @@ fn check_database(
         ));
     }
     failures
-}
-
-fn describe(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Acked { id, answer } => format!("success, id {id}: {answer}"),
-        Outcome::Answered(status, text) => format!("answer {status}: {text}"),
-        Outcome::Cut(e) => format!("no complete answer: {e}"),
-        Outcome::NotSent => "connection refused".into(),
-    }
 }
 
 /// Why a retry may wait or be refused as "still being processed": the key was
@@ -764,14 +877,5 @@ fn stuck_hint(outcome: &Outcome) -> &'static str {
             " (the client waits 1 s; a claimed key without its answer makes the server wait 10 s)"
         }
         _ => "",
-    }
-}
-
-/// A transport failure, saying whether it was the client's timeout.
-fn failure(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        format!("timed out: {e}")
-    } else {
-        format!("{e:?}")
     }
 }

@@ -1,14 +1,14 @@
 //! The crash test's records (`tests/crash.rs`): the full body each create of the
 //! load sends (every field its operation takes, its links, its custom values), the
 //! record that body must leave in the database, and that record read back from the
-//! database whole, so that a record stored without a column, a link or a custom
-//! value fails the test like a missing one.
+//! database whole (SQLite or PostgreSQL, through `db.rs`), so that a record stored
+//! without a column, a link or a custom value fails the test like a missing one.
 
+use super::db::{Db, Param};
 use crm_testkit::{Fixtures, Operation};
-use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The name of the organization every SalesMap create and BigChange person links
 /// (the fixtures' organization).
@@ -336,90 +336,111 @@ const PERSON_FLAGS: [&str; 4] = [
     "is_full_user",
 ];
 
+/// A record's columns as [`read_back`] selects them: (name, expression), the
+/// first its integer id.
+const PERSON_SELECT: &[(&str, &str)] = &[
+    ("_id", "p.id"),
+    ("workspace", "p.workspace_id"),
+    ("organization", "o.name"),
+    ("organization_workspace", "o.workspace_id"),
+    ("name", "p.name"),
+    ("first_name", "p.first_name"),
+    ("last_name", "p.last_name"),
+    ("email", "p.email"),
+    ("phone", "p.phone"),
+    ("position", "p.position"),
+    ("memo", "p.memo"),
+    ("title", "p.title"),
+    ("mobile", "p.mobile"),
+    ("landline", "p.landline"),
+    ("extension", "p.extension"),
+    ("department", "p.department"),
+    ("address", "p.address"),
+    ("is_opted_out", "p.is_opted_out"),
+    ("is_connector", "p.is_connector"),
+    ("is_solution_provider", "p.is_solution_provider"),
+    ("is_full_user", "p.is_full_user"),
+];
+const PERSON_FROM: &str = "people p LEFT JOIN organizations o ON o.id = p.organization_id
+                           WHERE p.uuid = ?1";
+
+const LEAD_SELECT: &[(&str, &str)] = &[
+    ("_id", "l.id"),
+    ("workspace", "l.workspace_id"),
+    ("organization", "o.name"),
+    ("organization_workspace", "o.workspace_id"),
+    ("name", "l.name"),
+    ("memo", "l.memo"),
+    ("person", "p.uuid"),
+    ("person_workspace", "p.workspace_id"),
+    ("pipeline", "pl.uuid"),
+    ("pipeline_workspace", "pl.workspace_id"),
+    ("stage", "s.uuid"),
+    (
+        "stage_in_pipeline",
+        "s.pipeline_id IS NOT DISTINCT FROM l.pipeline_id",
+    ),
+];
+const LEAD_FROM: &str = "leads l
+                         LEFT JOIN organizations o ON o.id = l.organization_id
+                         LEFT JOIN people p ON p.id = l.person_id
+                         LEFT JOIN pipelines pl ON pl.id = l.pipeline_id
+                         LEFT JOIN pipeline_stages s ON s.id = l.stage_id
+                         WHERE l.uuid = ?1";
+
+const CUSTOMER_SELECT: &[(&str, &str)] = &[
+    ("_id", "id"),
+    ("workspace", "workspace_id"),
+    ("vendor_uuid", "vendor_uuid"),
+    ("reference_id", "reference_id"),
+    ("date_of_birth", "date_of_birth"),
+    ("address_street", "address_street"),
+    ("address_neighborhood", "address_neighborhood"),
+    ("address_city", "address_city"),
+    ("address_state", "address_state"),
+    ("address_country", "address_country"),
+    ("gender", "gender"),
+    ("marital_status", "marital_status"),
+];
+const CUSTOMER_FROM: &str = "customers WHERE uuid = ?1";
+
 /// The record `uuid` of `op`'s table as stored, in [`expected`]'s form (each
 /// column named by its alias), or `None` when there is none.
-pub fn read_back(conn: &Connection, op: &Operation, uuid: &str) -> Option<Value> {
-    let table = (op.stored)("").table;
-    let (entity, sql) = match table {
-        "people" => (
-            Some("person"),
-            "SELECT p.id AS _id, p.workspace_id AS workspace, o.name AS organization,
-                    o.workspace_id AS organization_workspace, p.name AS name,
-                    p.first_name AS first_name, p.last_name AS last_name, p.email AS email,
-                    p.phone AS phone, p.position AS position, p.memo AS memo, p.title AS title,
-                    p.mobile AS mobile, p.landline AS landline, p.extension AS extension,
-                    p.department AS department, p.address AS address,
-                    p.is_opted_out AS is_opted_out, p.is_connector AS is_connector,
-                    p.is_solution_provider AS is_solution_provider,
-                    p.is_full_user AS is_full_user
-             FROM people p LEFT JOIN organizations o ON o.id = p.organization_id
-             WHERE p.uuid = ?1",
-        ),
-        "leads" => (
-            Some("lead"),
-            "SELECT l.id AS _id, l.workspace_id AS workspace, o.name AS organization,
-                    o.workspace_id AS organization_workspace, l.name AS name, l.memo AS memo,
-                    p.uuid AS person, p.workspace_id AS person_workspace, pl.uuid AS pipeline,
-                    pl.workspace_id AS pipeline_workspace, s.uuid AS stage,
-                    s.pipeline_id IS l.pipeline_id AS stage_in_pipeline
-             FROM leads l
-             LEFT JOIN organizations o ON o.id = l.organization_id
-             LEFT JOIN people p ON p.id = l.person_id
-             LEFT JOIN pipelines pl ON pl.id = l.pipeline_id
-             LEFT JOIN pipeline_stages s ON s.id = l.stage_id
-             WHERE l.uuid = ?1",
-        ),
-        "customers" => (
-            None,
-            "SELECT id AS _id, workspace_id AS workspace, vendor_uuid, reference_id,
-                    date_of_birth, address_street, address_neighborhood, address_city,
-                    address_state, address_country, gender, marital_status
-             FROM customers WHERE uuid = ?1",
-        ),
+pub async fn read_back(db: &Db, op: &Operation, uuid: &str) -> Option<Value> {
+    let (entity, select, from) = match (op.stored)("").table {
+        "people" => (Some("person"), PERSON_SELECT, PERSON_FROM),
+        "leads" => (Some("lead"), LEAD_SELECT, LEAD_FROM),
+        "customers" => (None, CUSTOMER_SELECT, CUSTOMER_FROM),
         other => panic!("no read-back for table {other}"),
     };
-    let mut statement = conn.prepare(sql).unwrap();
-    let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
-    let mut record: Map<String, Value> = statement
-        .query_row([uuid], |r| {
-            (0..names.len())
-                .map(|i| {
-                    let value = match r.get_ref(i)? {
-                        ValueRef::Null => Value::Null,
-                        ValueRef::Integer(v) => json!(v),
-                        ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
-                        other => panic!("{uuid}: unexpected column type {other:?}"),
-                    };
-                    Ok((names[i].clone(), value))
-                })
-                .collect()
-        })
-        .optional()
-        .unwrap()?;
+    let columns: Vec<&str> = select.iter().map(|(_, expr)| *expr).collect();
+    let sql = format!("SELECT {} FROM {from}", columns.join(", "));
+    let row = db.row(&sql, &[Param::Text(uuid)]).await?;
+    let mut record: Map<String, Value> = select
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .zip(row)
+        .collect();
     let id = record.remove("_id").unwrap().as_i64().unwrap();
     if let Some(entity) = entity {
-        record.insert("custom".into(), custom_values(conn, entity, id));
+        record.insert("custom".into(), custom_values(db, entity, id).await);
     }
     Some(Value::Object(record))
 }
 
 /// The custom values stored for record `id` of `entity`, by field key.
-fn custom_values(conn: &Connection, entity: &str, id: i64) -> Value {
-    let mut statement = conn
-        .prepare(
-            "SELECT d.key, v.value FROM field_values v
-             JOIN field_definitions d ON d.id = v.definition_id
-             WHERE v.record_id = ?1 AND d.entity = ?2",
-        )
-        .unwrap();
-    let values = statement
-        .query_map(params![id, entity], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })
-        .unwrap()
-        .map(|row| {
-            let (key, value) = row.unwrap();
-            (key, serde_json::from_str(&value).unwrap())
+async fn custom_values(db: &Db, entity: &str, id: i64) -> Value {
+    let sql = "SELECT d.key, v.value FROM field_values v
+               JOIN field_definitions d ON d.id = v.definition_id
+               WHERE v.record_id = ?1 AND d.entity = ?2";
+    let rows = db.rows(sql, &[Param::Int(id), Param::Text(entity)]).await;
+    let values = rows
+        .into_iter()
+        .map(|r| {
+            let (Value::String(key), Value::String(value)) = (&r[0], &r[1]) else {
+                panic!("a custom value row {r:?}")
+            };
+            (key.clone(), serde_json::from_str(value).unwrap())
         })
         .collect();
     Value::Object(values)
@@ -427,43 +448,37 @@ fn custom_values(conn: &Connection, entity: &str, id: i64) -> Value {
 
 /// The answer recorded for `key` in the default workspace: `None` when the key is
 /// not there, `Some(None)` when it is claimed without an answer.
-pub fn recorded_answer(conn: &Connection, key: &str) -> Option<Option<Value>> {
-    conn.query_row(
-        "SELECT response FROM idempotency_keys WHERE workspace_id = 1 AND key = ?1",
-        [key],
-        |r| r.get::<_, Option<String>>(0),
-    )
-    .optional()
-    .unwrap()
-    .map(|response| response.map(|text| serde_json::from_str(&text).unwrap()))
+pub async fn recorded_answer(db: &Db, key: &str) -> Option<Option<Value>> {
+    let sql = "SELECT response FROM idempotency_keys WHERE workspace_id = 1 AND key = ?1";
+    let row = db.row(sql, &[Param::Text(key)]).await?;
+    Some(match &row[0] {
+        Value::String(text) => Some(serde_json::from_str(text).unwrap()),
+        _ => None,
+    })
 }
 
 /// Custom values whose record is gone: a write that left part of itself behind.
-pub fn orphan_values(conn: &Connection) -> i64 {
-    conn.query_row(
+pub async fn orphan_values(db: &Db) -> i64 {
+    db.int(
         "SELECT count(*) FROM field_values v JOIN field_definitions d ON d.id = v.definition_id
          WHERE NOT EXISTS (SELECT 1 FROM people WHERE id = v.record_id AND d.entity = 'person')
            AND NOT EXISTS (SELECT 1 FROM leads WHERE id = v.record_id AND d.entity = 'lead')
            AND NOT EXISTS (SELECT 1 FROM organizations
                            WHERE id = v.record_id AND d.entity = 'organization')",
-        [],
-        |r| r.get(0),
+        &[],
     )
-    .unwrap()
+    .await
 }
 
 /// The uuids of `table`'s rows.
-pub fn uuids(conn: &Connection, table: &str) -> std::collections::BTreeSet<String> {
-    let mut statement = conn.prepare(&format!("SELECT uuid FROM {table}")).unwrap();
-    statement
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+pub async fn uuids(db: &Db, table: &str) -> BTreeSet<String> {
+    let sql = format!("SELECT uuid FROM {table}");
+    db.texts(&sql, &[]).await.into_iter().collect()
 }
 
 /// `PRAGMA foreign_key_check`'s rows: each a (table, rowid, parent) that breaks a
-/// foreign key.
+/// foreign key. SQLite only: PostgreSQL enforces its foreign keys on every
+/// statement.
 pub fn foreign_key_violations(conn: &Connection) -> Vec<String> {
     let mut statement = conn.prepare("PRAGMA foreign_key_check").unwrap();
     statement
@@ -481,13 +496,9 @@ pub fn foreign_key_violations(conn: &Connection) -> Vec<String> {
 }
 
 /// The names of every organization.
-pub fn organization_names(conn: &Connection) -> std::collections::BTreeSet<String> {
-    let mut statement = conn.prepare("SELECT name FROM organizations").unwrap();
-    statement
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+pub async fn organization_names(db: &Db) -> BTreeSet<String> {
+    let names = db.texts("SELECT name FROM organizations", &[]).await;
+    names.into_iter().collect()
 }
 
 /// Where `stored` differs from `expected` (two records in [`read_back`]'s form),
@@ -496,7 +507,7 @@ pub fn differences(stored: &Value, expected: &Value) -> Vec<String> {
     let (Some(stored), Some(expected)) = (stored.as_object(), expected.as_object()) else {
         return vec![format!("stored {stored}, expected {expected}")];
     };
-    let keys: std::collections::BTreeSet<&String> = stored.keys().chain(expected.keys()).collect();
+    let keys: BTreeSet<&String> = stored.keys().chain(expected.keys()).collect();
     let mut out = Vec::new();
     for key in keys {
         let (s, e) = (

@@ -44,6 +44,7 @@ fn hand_written(root: &Path) -> Vec<PathBuf> {
     }
     files.push(root.join("client/src/lib.rs"));
     files.push(root.join("build.rs"));
+    files.push(root.join("server/build.rs"));
     files
 }
 

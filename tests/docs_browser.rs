@@ -239,6 +239,13 @@ fn try_it_creates_a_salesmap_person_that_is_stored() {
     );
 
     // What the page sent: the operation, to this server, with the token and body.
+    assert_eq!(
+        report["calls"],
+        json!([format!("{} {}{}", op.method, crm.url, op.path)]),
+        "the page showed {} {}",
+        report["status"],
+        report["body"]
+    );
     let request = &report["request"];
     assert_eq!(request["method"], op.method);
     assert_eq!(request["url"], format!("{}{}", crm.url, op.path));

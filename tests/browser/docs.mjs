@@ -62,6 +62,11 @@ async function withBrowser(run) {
   try {
     const page = await watch(context.pages()[0] ?? (await context.newPage()));
     return { ...(await run(page)), ...seen };
+  } catch (e) {
+    // What the browser saw explains most failures (a blocked call, a 404).
+    e.message += `\nrequests: ${JSON.stringify(seen.requests, null, 1)}`;
+    e.message += `\nproblems: ${JSON.stringify(seen.problems, null, 1)}`;
+    throw e;
   } finally {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
@@ -94,12 +99,15 @@ async function pages({ url, families, shots }) {
           // The title's text includes its version badges.
           title: info.querySelector('.title').firstChild.textContent.trim(),
           version: text(info, '.title .version'),
-          operations: [...document.querySelectorAll('#swagger-ui .opblock')].map((op) => ({
-            method: text(op, '.opblock-summary-method'),
-            path: op.querySelector('.opblock-summary-path')?.dataset.path ?? null,
-            operationId: text(op, '.opblock-summary-operation-id'),
-            summary: text(op, '.opblock-summary-description'),
-          })),
+          // What a person sees: an operation in the DOM but hidden does not count.
+          operations: [...document.querySelectorAll('#swagger-ui .opblock')]
+            .filter((op) => op.checkVisibility())
+            .map((op) => ({
+              method: text(op, '.opblock-summary-method'),
+              path: op.querySelector('.opblock-summary-path')?.dataset.path ?? null,
+              operationId: text(op, '.opblock-summary-operation-id'),
+              summary: text(op, '.opblock-summary-description'),
+            })),
         };
       });
       await page.screenshot({ path: path.join(shots, `docs-${family}.png`), fullPage: true });
@@ -123,25 +131,32 @@ async function tryIt({ url, family, operationId, token, body, shot }) {
     await op.locator('button.try-out__btn').click();
     await op.locator('textarea.body-param__text').fill(body);
 
-    const sent = page.waitForRequest((r) => r.method() !== 'GET' && r.url().startsWith(url));
+    const sent = [];
+    page.on('request', (r) => r.method() !== 'GET' && sent.push(r));
     await op.locator('button.execute').click();
-    const request = await sent;
-    const live = op.locator('.live-responses-table');
-    await live.locator('tbody .response-col_status').first().waitFor();
-    const status = (await live.locator('tbody .response-col_status').first().textContent()).trim();
-    const shown = (await live.locator('tbody .response-col_description pre').first().textContent()).trim();
+    // Swagger UI shows a row whether the call was answered or failed.
+    const live = op.locator('.live-responses-table tbody');
+    await live.locator('.response-col_status').first().waitFor();
+    const status = (await live.locator('.response-col_status').first().textContent()).trim();
+    // The body as shown, or what the page says instead (a failed call has none).
+    const description = live.locator('.response-col_description').first();
+    const pre = description.locator('pre');
+    const shown = ((await pre.count()) ? await pre.first().textContent() : await description.textContent()).trim();
     await op.scrollIntoViewIfNeeded();
     fs.mkdirSync(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, fullPage: true });
+    const request = sent.length === 1 ? sent[0] : null;
     return {
       status,
       body: shown,
-      request: {
+      // The one call the page made, or null when it made none (or several).
+      request: request && {
         method: request.method(),
         url: request.url(),
         headers: await request.allHeaders(),
         body: request.postData(),
       },
+      calls: sent.map((r) => `${r.method()} ${r.url()}`),
     };
   });
 }

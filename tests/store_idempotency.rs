@@ -139,3 +139,59 @@ async fn an_answered_key_is_replayed_after_a_restart() {
     }
     assert_eq!(count(&db, "customers"), 1);
 }
+
+/// The server's periodic purge forgets keys claimed before the cut-off, and only
+/// those: the records they made stay, and a key newer than the cut-off still replays.
+#[tokio::test]
+async fn purging_forgets_exactly_the_keys_claimed_before_the_cutoff() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+    let ws = store.create_workspace("acme").await.unwrap().id.id;
+    let customer = |reference: &str| NewCustomer {
+        workspace_id: ws,
+        reference_id: Some(reference.into()),
+        created_by: "test".into(),
+        ..Default::default()
+    };
+    let render = |c: &CustomerRecord| Ok(c.id.uuid.clone());
+    for key in ["old-1", "old-2", "new"] {
+        store
+            .create_customer(customer(key), Some(write(key, 1, render)))
+            .await
+            .unwrap();
+    }
+    let two_hours_ago = Timestamp(Timestamp::now().0 - chrono::Duration::hours(2));
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE idempotency_keys SET created_at = ?1 WHERE key LIKE 'old-%'",
+            [two_hours_ago.to_rfc3339_millis()],
+        )
+        .unwrap();
+
+    let cutoff = Timestamp(Timestamp::now().0 - chrono::Duration::hours(1));
+    assert_eq!(store.purge_idempotency(cutoff).await.unwrap(), 2);
+    let keys: Vec<String> = rusqlite::Connection::open(&db)
+        .unwrap()
+        .prepare("SELECT key FROM idempotency_keys ORDER BY key")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(keys, ["new"]);
+    assert_eq!(
+        count(&db, "customers"),
+        3,
+        "purging forgets keys, not records"
+    );
+    assert!(store
+        .idempotency_record(ws, "old-1")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.idempotency_record(ws, "new").await.unwrap().is_some());
+    // Nothing more to forget.
+    assert_eq!(store.purge_idempotency(cutoff).await.unwrap(), 0);
+}

@@ -1,10 +1,12 @@
 //! The xtask library: what `cargo xtask` runs, also callable from tests.
 
 pub mod bench;
+pub mod breaking;
 pub mod contract;
 pub mod generate;
 pub mod lint;
 pub mod mutants;
+pub mod openapi_diff;
 pub mod schemathesis;
 
 use anyhow::Context as _;

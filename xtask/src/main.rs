@@ -3,6 +3,9 @@
 //! - `generate [--check]`: regenerate the progenitor client in `client/src/` from
 //!   `openapi/*.yaml`, or fail with a diff when the checked-in client is stale;
 //! - `contract`: compare each YAML document with what the server emits;
+//! - `breaking [--base GITREF] [--format json] [--release]`: the breaking-change
+//!   gate, every document against its released snapshot (`openapi/released/`) or
+//!   a git ref (see `xtask/src/breaking/`);
 //! - `openapi NAME`: print the document the server emits for a family;
 //! - `bench [--quick] [--seconds N]`: benchmark the release server's creates
 //!   against its baselines (see `xtask/src/bench.rs`);
@@ -34,6 +37,23 @@ enum Cmd {
     },
     /// Diff every YAML document against the server's emitted document.
     Contract,
+    /// Compare every document in openapi/ with its released snapshot (openapi/released/)
+    /// or a git ref; exit 1 on a breaking change unless info.version raised its major.
+    Breaking {
+        /// Compare with the documents at this git ref instead of the released snapshots.
+        #[arg(long, value_name = "GITREF", conflicts_with = "release")]
+        base: Option<String>,
+        /// How to print the findings.
+        #[arg(long, value_enum, default_value_t = xtask::breaking::Format::Text)]
+        format: xtask::breaking::Format,
+        /// Record the current documents in openapi/released/ (refused when a changed
+        /// document did not raise its version, or broke clients without a new major).
+        #[arg(long)]
+        release: bool,
+        /// The project root (tests point it at a copy).
+        #[arg(long, hide = true)]
+        root: Option<std::path::PathBuf>,
+    },
     /// Print the server's emitted document for one family (salesmap, ...).
     Openapi { name: String },
     /// Benchmark the release server: creates/s and latency per create operation, against a
@@ -114,6 +134,19 @@ fn main() -> ExitCode {
         Cmd::Generate { check } => xtask::generate::run(&root, check),
         Cmd::Contract => xtask::contract::run(&root),
         Cmd::Lint => xtask::lint::run(&root),
+        Cmd::Breaking {
+            base,
+            format,
+            release,
+            root: other_root,
+        } => xtask::breaking::run(
+            other_root.as_deref().unwrap_or(&root),
+            &xtask::breaking::Options {
+                base: base.map_or(xtask::breaking::Base::Released, xtask::breaking::Base::Git),
+                format,
+                release,
+            },
+        ),
         Cmd::Openapi { name } if name == "raw" => {
             crm_api::contract::dropshot_document().and_then(|doc| {
                 println!("{}", serde_json::to_string_pretty(&doc)?);

@@ -1,5 +1,6 @@
 //! A real server on an ephemeral loopback port, on a fresh SQLite file, with a
-//! workspace and token made through the same admin code the CLI runs.
+//! workspace and token made through the same admin code the CLI runs. Also
+//! included by `cli/tests/cli.rs` (`#[path]`), which drives `crm-cli` against it.
 
 #![allow(dead_code)]
 

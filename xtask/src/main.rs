@@ -1,7 +1,10 @@
 //! Project chores, as `cargo xtask <command>`:
 //!
-//! - `generate [--check]`: regenerate the progenitor client in `client/src/` from
-//!   `openapi/*.yaml`, or fail with a diff when the checked-in client is stale;
+//! - `generate [--check] [--lang rust|typescript|python]`: regenerate every client
+//!   from `openapi/*.yaml` (see `xtask/src/generate/`), or fail naming each stale
+//!   file with a diff;
+//! - `test-clients [--lang rust|typescript|python]`: each language's generated
+//!   client against a live server (see `xtask/src/clients.rs`);
 //! - `contract`: compare each YAML document with what the server emits;
 //! - `breaking [--base GITREF] [--format json] [--release]`: the breaking-change
 //!   gate, every document against its released snapshot (`openapi/released/`) or
@@ -29,11 +32,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Regenerate the client from openapi/*.yaml.
+    /// Regenerate every client (Rust, TypeScript, Python) from openapi/*.yaml.
     Generate {
-        /// Change nothing; exit 1 with a diff if the checked-in client is stale.
+        /// Change nothing; exit 1 naming each stale file, with a diff.
         #[arg(long)]
         check: bool,
+        /// Only these languages (all by default).
+        #[arg(long = "lang", value_enum)]
+        langs: Vec<xtask::generate::Lang>,
+    },
+    /// Each language's generated client (Rust as a new cargo project, TypeScript,
+    /// Python) against a live server; then the rows they made, in the database.
+    TestClients {
+        /// Only these languages (all by default).
+        #[arg(long = "lang", value_enum)]
+        langs: Vec<xtask::generate::Lang>,
     },
     /// Diff every YAML document against the server's emitted document.
     Contract,
@@ -127,11 +140,21 @@ enum Cmd {
     },
 }
 
+/// The languages asked for, or all of them.
+fn all_if_empty(langs: Vec<xtask::generate::Lang>) -> Vec<xtask::generate::Lang> {
+    if langs.is_empty() {
+        xtask::generate::Lang::ALL.to_vec()
+    } else {
+        langs
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = xtask::project_root();
     let result = match cli.command {
-        Cmd::Generate { check } => xtask::generate::run(&root, check),
+        Cmd::Generate { check, langs } => xtask::generate::run(&root, check, &all_if_empty(langs)),
+        Cmd::TestClients { langs } => xtask::clients::run(&root, &all_if_empty(langs)),
         Cmd::Contract => xtask::contract::run(&root),
         Cmd::Lint => xtask::lint::run(&root),
         Cmd::Breaking {

@@ -42,7 +42,8 @@
 //! runs on), its restart rounds are `full` (`synchronous_commit = off` may lose
 //! acknowledged creates when the database crashes, as documented).
 //! `CRM_CRASH_ROUNDS` sets the number of rounds of each test (default 5; 3 for
-//! the restart); `cargo xtask crash --rounds N` runs this file with it. Without
+//! the restart); `cargo xtask crash --rounds N` runs this file with it. The tests
+//! take turns rather than load the machine together. Without
 //! PostgreSQL its tests say loudly that they are skipped (a failure under
 //! `CRM_REQUIRE_POSTGRES=1`).
 
@@ -162,6 +163,12 @@ impl std::fmt::Display for Mode {
         write!(f, "{}, {}", self.durability, self.commit)
     }
 }
+
+/// The crash tests take turns: a round is a heavy load of its own (16 clients, a
+/// killed and restarted server, a restarted database), and side by side each would
+/// run under the others' load, where a retry's 1 s bound no longer says "stuck
+/// key" but "busy machine".
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn rounds(default: u32) -> u32 {
     std::env::var("CRM_CRASH_ROUNDS")
@@ -342,6 +349,7 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_creates_survive_sigkill_whole_and_retries_replay_them() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let mut failures = Vec::new();
     for round in 0..rounds(5) {
         let dir = tempfile::tempdir().unwrap();
@@ -357,6 +365,7 @@ async fn acknowledged_creates_survive_sigkill_whole_and_retries_replay_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_acknowledged_creates_survive_sigkill_whole_and_retries_replay_them() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let mut failures = Vec::new();
     for round in 0..rounds(5) {
         let Some(url) = postgres::database_url() else {
@@ -375,6 +384,7 @@ async fn on_postgres_acknowledged_creates_survive_sigkill_whole_and_retries_repl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_an_immediate_restart_mid_load_is_503s_and_loses_no_acknowledged_create() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     // A cluster of the test's own: the shared server is not the test's to restart.
     let cluster = match postgres::Cluster::start() {
         Ok(cluster) => cluster,

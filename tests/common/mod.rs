@@ -1,20 +1,219 @@
-//! A real server on an ephemeral loopback port, on a fresh SQLite file, with a
-//! workspace and token made through the same admin code the CLI runs.
+//! A real server on an ephemeral loopback port, on a fresh database of the
+//! backend a test is run against, with a workspace and token made through the
+//! same admin code the CLI runs; and `each_backend!`, which runs one test
+//! function against every store.
+//!
+//! A test about the service is written once, as `async fn name(backend: Backend)`
+//! followed by `each_backend!(name);`: that makes the tests `name::sqlite` and
+//! `name::postgres`. Without a PostgreSQL to test on, `name::postgres` says so on
+//! stderr and passes; with `CRM_REQUIRE_POSTGRES=1` (CI) it fails instead.
+//!
+//! SQLite-only, because they are about SQLite itself (its files, its migrations,
+//! its pragmas), not about what the service does with a store:
+//! - `tests/migrations.rs`, and the upgrade tests of `canonical.rs`,
+//!   `maiascore.rs` and `standard_fields.rs`: they start from SQLite databases of
+//!   earlier schema versions (checked-in dumps, or rows written as an older binary
+//!   wrote them, with `PRAGMA user_version`); PostgreSQL has no older schema;
+//! - `tests/durability.rs`: `--durability`/`--commit`, the WAL's fsyncs traced with
+//!   strace, a failing COMMIT forced by a SQLite trigger;
+//! - `tests/edges_store.rs`: the database file deleted, replaced, made immutable or
+//!   filled under the server, and six servers starting on one new file;
+//! - `tests/crash.rs`: SIGKILL under load, then SQLite's integrity checks;
+//! - `tests/store_idempotency.rs`: `SqliteStore` driven directly;
+//! - `tests/request_log.rs`'s 500, `tests/cli.rs`, `tests/serve_flags.rs`,
+//!   `tests/operations.rs` and `tests/body_budget.rs`: the binary's flags,
+//!   signals and sockets, whatever the store, run once (on SQLite).
 
 #![allow(dead_code)]
 
+pub mod db;
+
+pub use db::TestDb;
+
 use crm::cli::{admin, AdminCommand, NewTokenArgs, TokenCommand};
-use crm_server::store::{AdminStore, Durability, SqliteStore};
+use crm_server::store::{AdminStore, Durability, SqliteStore, Store};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+/// The store a test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Whether this backend can be tested here. PostgreSQL needs a server;
+    /// without one this says so on stderr (past the harness's capture, so a
+    /// passing run shows it) and the caller skips, unless `CRM_REQUIRE_POSTGRES=1`
+    /// makes it a failure.
+    pub fn available(self, test: &str) -> bool {
+        match self {
+            Backend::Sqlite => true,
+            Backend::Postgres => postgres_available(test),
+        }
+    }
+}
+
+/// Runs `async fn $name(backend: Backend)` as one test per backend:
+/// `$name::sqlite` and `$name::postgres`, each under `#[tokio::test]` or the
+/// test attribute given first (`each_backend!(#[tokio::test(flavor =
+/// "multi_thread")] $name)`).
+#[allow(unused_macros)]
+macro_rules! each_backend {
+    ($name:ident) => {
+        $crate::common::each_backend!(
+            #[tokio::test]
+            $name
+        );
+    };
+    (#[$test:meta] $name:ident) => {
+        mod $name {
+            #[$test]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+
+            #[$test]
+            async fn postgres() {
+                let backend = $crate::common::Backend::Postgres;
+                if backend.available(concat!(module_path!(), "::postgres")) {
+                    super::$name(backend).await
+                }
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use each_backend;
+
+/// A fresh, empty database of a backend: where a server's data lives.
+pub enum TestDatabase {
+    Sqlite {
+        path: PathBuf,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        url: String,
+    },
+}
+
+impl TestDatabase {
+    pub fn new(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                TestDatabase::Sqlite {
+                    path: dir.path().join("crm.db"),
+                    _dir: dir,
+                }
+            }
+            Backend::Postgres => TestDatabase::Postgres {
+                url: postgres_database(),
+            },
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            TestDatabase::Sqlite { .. } => Backend::Sqlite,
+            TestDatabase::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// What `crm serve --db` and `crm admin --db` take: the file, or the URL.
+    pub fn arg(&self) -> &OsStr {
+        match self {
+            TestDatabase::Sqlite { path, .. } => path.as_os_str(),
+            TestDatabase::Postgres { url } => OsStr::new(url),
+        }
+    }
+
+    /// The SQLite file; only tests about SQLite itself ask for it.
+    pub fn sqlite_path(&self) -> &Path {
+        match self {
+            TestDatabase::Sqlite { path, .. } => path,
+            TestDatabase::Postgres { .. } => panic!("a SQLite-only test runs on PostgreSQL"),
+        }
+    }
+
+    /// A new connection to it, to read what was stored.
+    pub fn connect(&self) -> TestDb {
+        match self {
+            TestDatabase::Sqlite { path, .. } => TestDb::sqlite(path),
+            TestDatabase::Postgres { url } => TestDb::postgres(url),
+        }
+    }
+
+    /// The store a server runs on, as `crm serve` opens it.
+    pub async fn open(&self) -> OpenStore {
+        match self {
+            TestDatabase::Sqlite { path, .. } => {
+                let store = Arc::new(SqliteStore::open(path, Durability::Full).unwrap());
+                OpenStore {
+                    store: store.clone(),
+                    admin: store,
+                }
+            }
+            TestDatabase::Postgres { .. } => {
+                unreachable!("no PostgreSQL store yet: postgres_available() is false")
+            }
+        }
+    }
+
+    /// Breaks the store under a running server (for the 500 paths): a table
+    /// the next write needs disappears.
+    pub fn sabotage(&self, table: &str) {
+        match self {
+            TestDatabase::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; DROP TABLE {table};"))
+                    .unwrap();
+            }
+            TestDatabase::Postgres { .. } => {
+                // The foreign keys that name it go with it; the tables keep their rows.
+                self.connect()
+                    .execute(&format!("DROP TABLE {table} CASCADE"), &[]);
+            }
+        }
+    }
+}
+
+/// One store under both of its interfaces.
+#[derive(Clone)]
+pub struct OpenStore {
+    pub store: Arc<dyn Store>,
+    pub admin: Arc<dyn AdminStore>,
+}
+
+/// Whether PostgreSQL tests can run here (see [`Backend::available`]).
+fn postgres_available(test: &str) -> bool {
+    use std::io::Write as _;
+    let why = "the PostgreSQL store is not in this build yet";
+    assert!(
+        !std::env::var("CRM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1"),
+        "{test}: {why}; CRM_REQUIRE_POSTGRES=1 requires it"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "*** SKIPPED {test}: {why}; it runs on SQLite only here"
+    );
+    false
+}
+
+/// A fresh PostgreSQL database's URL.
+fn postgres_database() -> String {
+    unreachable!("no PostgreSQL store yet: postgres_available() is false")
+}
 
 pub struct TestServer {
     pub url: String,
-    pub db_path: PathBuf,
-    pub store: Arc<SqliteStore>,
+    pub database: TestDatabase,
+    store: OpenStore,
+    db: OnceLock<TestDb>,
     server: Option<dropshot::HttpServer<crm_server::app::ServerContext>>,
-    _dir: tempfile::TempDir,
 }
 
 /// A workspace with its token.
@@ -24,33 +223,48 @@ pub struct Tenant {
     pub token: String,
 }
 
+/// The configuration tests start with: the defaults, on an ephemeral port.
+pub fn test_config() -> crm_server::ServerConfig {
+    crm_server::ServerConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    }
+}
+
 impl TestServer {
+    /// On SQLite, for the tests about SQLite or the binary.
     pub async fn start() -> TestServer {
-        Self::start_with(crm_server::ServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            ..Default::default()
-        })
-        .await
+        Self::start_on(Backend::Sqlite).await
     }
 
-    pub async fn start_with(config: crm_server::ServerConfig) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let db_path = dir.path().join("crm.db");
-        let store = Arc::new(SqliteStore::open(&db_path, Durability::Full).unwrap());
-        let server = crm_server::serve(config, store.clone(), crm::SPECS).unwrap();
+    pub async fn start_on(backend: Backend) -> TestServer {
+        Self::start_with(backend, test_config()).await
+    }
+
+    pub async fn start_with(backend: Backend, config: crm_server::ServerConfig) -> TestServer {
+        let database = TestDatabase::new(backend);
+        let store = database.open().await;
+        let server = crm_server::serve(config, store.store.clone(), crm::SPECS).unwrap();
         TestServer {
             url: format!("http://{}", server.local_addr()),
-            db_path,
+            database,
             store,
+            db: OnceLock::new(),
             server: Some(server),
-            _dir: dir,
         }
     }
 
+    pub fn backend(&self) -> Backend {
+        self.database.backend()
+    }
+
+    /// The store's admin interface, as `crm admin` uses it.
+    pub fn admin_store(&self) -> &dyn AdminStore {
+        self.store.admin.as_ref()
+    }
+
     pub async fn admin(&self, command: AdminCommand) -> Value {
-        admin(self.store.as_ref() as &dyn AdminStore, command)
-            .await
-            .unwrap()
+        admin(self.admin_store(), command).await.unwrap()
     }
 
     pub async fn tenant(&self, name: &str) -> Tenant {
@@ -157,27 +371,29 @@ impl TestServer {
         self.server.as_ref().expect("running").app_private()
     }
 
-    /// A separate connection to the database file: what was really stored.
-    pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open_with_flags(
-            &self.db_path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .unwrap()
+    /// A separate connection to the database: what was really stored.
+    pub fn db(&self) -> &TestDb {
+        self.db.get_or_init(|| self.database.connect())
+    }
+
+    /// The SQLite file, for the tests about SQLite itself.
+    pub fn db_path(&self) -> &Path {
+        self.database.sqlite_path()
     }
 
     /// Breaks the store under the running server (for the 500 paths): a table the
     /// next write needs disappears.
     pub fn sabotage(&self, table: &str) {
-        let conn = rusqlite::Connection::open(&self.db_path).unwrap();
-        conn.execute_batch(&format!("PRAGMA foreign_keys = OFF; DROP TABLE {table};"))
-            .unwrap();
+        self.database.sabotage(table);
     }
 
     pub fn count(&self, table: &str) -> i64 {
-        self.db()
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .unwrap()
+        self.db().count(table)
+    }
+
+    /// How many rows hold the record `op` makes with `suffix`.
+    pub fn stored(&self, op: &crm_testkit::Operation, suffix: &str) -> i64 {
+        self.db().stored(op, suffix)
     }
 
     /// A raw POST, for what the generated client cannot send.
@@ -249,13 +465,11 @@ impl TestServer {
         if let Some(s) = self.server.take() {
             s.close().await.unwrap();
         }
-        let config = crm_server::ServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            ..Default::default()
-        };
-        // The old store's writer stops once its last handle is gone.
-        self.store = Arc::new(SqliteStore::open(&self.db_path, Durability::Full).unwrap());
-        let server = crm_server::serve(config, self.store.clone(), crm::SPECS).unwrap();
+        // The old store (a SQLite writer thread, a PostgreSQL pool) stops once
+        // its last handle is gone.
+        self.store = self.database.open().await;
+        let server =
+            crm_server::serve(test_config(), self.store.store.clone(), crm::SPECS).unwrap();
         self.url = format!("http://{}", server.local_addr());
         self.server = Some(server);
         self

@@ -213,7 +213,9 @@ impl Crm {
         self.stderr.lock().unwrap().join("\n")
     }
 
-    /// The token a first start prints.
+    /// The token a first start printed, as far as its stdout has been read: for
+    /// a start that must print none. A start that must print one waits for it
+    /// with [`Crm::first_start_token`].
     pub fn printed_token(&self) -> Option<String> {
         self.stdout
             .lock()
@@ -222,6 +224,25 @@ impl Crm {
             .map(|l| l.trim())
             .find(|l| l.starts_with("crm_"))
             .map(str::to_owned)
+    }
+
+    /// The token a first start prints. `crm serve` prints it before it logs
+    /// that it listens, but its stdout is read by another thread than its log,
+    /// so the token may be read a moment after the log line: waited for, up to
+    /// 30 s.
+    pub fn first_start_token(&self) -> String {
+        let started = Instant::now();
+        loop {
+            if let Some(token) = self.printed_token() {
+                return token;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "crm serve printed no token: {}",
+                self.stdout()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Stops it with SIGTERM (it finishes, flushes its log and exits 0); its whole

@@ -7,11 +7,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crm_server::auth;
 use crm_server::store::{
     AdminStore, CommitMode, Durability, Entity, FieldType, NewFieldDefinition, NewToken,
-    SqliteStore, WorkspaceRecord,
+    PostgresOptions, PostgresStore, SqliteStore, Store, WorkspaceRecord,
 };
 use crm_server::time::Timestamp;
 use serde_json::json;
+use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(name = "crm", version, about = "A spec-first CRM intake service")]
@@ -31,9 +33,102 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct DbArg {
-    /// The SQLite database file (created if missing).
-    #[arg(long, env = "CRM_DB", default_value = "crm.db", global = true)]
-    pub db: PathBuf,
+    /// The database: a SQLite file (a path, or sqlite://PATH; created if
+    /// missing), or a PostgreSQL database (postgres://USER[:PASSWORD]@HOST[:PORT]/DB,
+    /// or postgresql://…; the database must exist).
+    #[arg(long, env = "CRM_DB", default_value = "crm.db", global = true,
+          value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), Database::from))]
+    pub db: Database,
+}
+
+/// Which store `--db` names.
+#[derive(Clone, Debug)]
+pub enum Database {
+    Sqlite(PathBuf),
+    /// The URL as given (with its password, if any: never print it).
+    Postgres(String),
+}
+
+impl From<OsString> for Database {
+    /// A `postgres://` or `postgresql://` URL is PostgreSQL; `sqlite://PATH` is
+    /// the file PATH; anything else is a file path, as `--db` always was (a path
+    /// need not be UTF-8).
+    fn from(raw: OsString) -> Self {
+        match raw.to_str() {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Postgres(url.to_owned())
+            }
+            Some(url) if url.starts_with("sqlite://") => {
+                Database::Sqlite(PathBuf::from(&url["sqlite://".len()..]))
+            }
+            _ => Database::Sqlite(PathBuf::from(raw)),
+        }
+    }
+}
+
+/// What both traits of one store give: the request path and the admin path.
+pub trait OpenedStore: Store + AdminStore {
+    /// The database, as logs name it (a PostgreSQL URL without its password).
+    fn described(&self) -> String;
+}
+
+impl OpenedStore for SqliteStore {
+    fn described(&self) -> String {
+        self.path().display().to_string()
+    }
+}
+
+impl OpenedStore for PostgresStore {
+    fn described(&self) -> String {
+        PostgresStore::described(self).to_owned()
+    }
+}
+
+/// How a store is opened besides where: what `crm serve`'s flags set (`crm admin`
+/// takes the defaults).
+pub struct StoreSettings {
+    pub durability: Durability,
+    /// SQLite only: PostgreSQL always commits each create on its own and lets
+    /// concurrent commits share a WAL flush.
+    pub commit: CommitMode,
+    /// PostgreSQL: bounds connecting, waiting for a pooled connection, each
+    /// statement and each store call.
+    pub timeout: std::time::Duration,
+    /// PostgreSQL: connections per process.
+    pub pool_size: usize,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        let postgres = PostgresOptions::default();
+        StoreSettings {
+            durability: Durability::Full,
+            commit: CommitMode::Group,
+            timeout: postgres.timeout,
+            pool_size: postgres.pool_size,
+        }
+    }
+}
+
+impl Database {
+    /// Opens (and migrates) the store `--db` names.
+    pub async fn open(&self, settings: StoreSettings) -> anyhow::Result<Arc<dyn OpenedStore>> {
+        Ok(match self {
+            Database::Sqlite(path) => Arc::new(SqliteStore::open_with(
+                path,
+                settings.durability,
+                settings.commit,
+            )?),
+            Database::Postgres(url) => {
+                let options = PostgresOptions {
+                    timeout: settings.timeout,
+                    pool_size: settings.pool_size,
+                    durability: settings.durability,
+                };
+                Arc::new(PostgresStore::open(url, options).await?)
+            }
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -188,8 +283,8 @@ pub async fn run(cli: Cli, logs: crate::serve::Logs) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => crate::serve::serve(args, logs).await,
         Command::Admin(args) => {
-            let store = SqliteStore::open(&args.db.db, Durability::Full)?;
-            let out = admin(&store, args.command).await?;
+            let store = args.db.db.open(StoreSettings::default()).await?;
+            let out = admin(store.as_ref(), args.command).await?;
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }

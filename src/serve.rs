@@ -3,14 +3,12 @@
 //! or SIGINT: stop accepting, finish in-flight requests, close idle connections,
 //! exit within `--shutdown-grace-secs`.
 
-use crate::cli::{self, CommitArg, DbArg, DurabilityArg};
+use crate::cli::{self, CommitArg, DbArg, DurabilityArg, StoreSettings};
 use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use crm_server::auth;
 use crm_server::metrics::DroppedLines;
-use crm_server::store::{AdminStore, SqliteStore};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// What the process's logging offers the server.
@@ -36,9 +34,15 @@ pub struct ServeArgs {
     /// How durable a create is before it is acknowledged.
     #[arg(long, value_enum, default_value = "full")]
     pub durability: DurabilityArg,
-    /// How creates are grouped into transactions.
+    /// How creates are grouped into transactions (SQLite; PostgreSQL commits
+    /// each create on its own and shares WAL flushes between concurrent commits).
     #[arg(long, value_enum, default_value = "group")]
     pub commit: CommitArg,
+    /// PostgreSQL: database connections this process keeps (at least 1). Every
+    /// server's pool must fit in the database's max_connections.
+    #[arg(long, default_value_t = 16, allow_negative_numbers = true,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    pub db_pool_size: usize,
     /// The largest request body accepted, in bytes (at least 1).
     #[arg(long, default_value_t = 1024 * 1024, allow_negative_numbers = true,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
@@ -50,7 +54,9 @@ pub struct ServeArgs {
     pub max_inflight_body_bytes: usize,
     /// How long a request body may take to arrive, in seconds (408 past it; at
     /// least 1). A request head is bounded by hyper's own 30 s timer, which also
-    /// closes keep-alive connections idle that long.
+    /// closes keep-alive connections idle that long. With PostgreSQL it also
+    /// bounds connecting, waiting for a connection, and each store call (503 past
+    /// it).
     #[arg(long, default_value_t = 30, allow_negative_numbers = true,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_secs: u64,
@@ -77,11 +83,16 @@ pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
         args.max_body_bytes
     );
     let open_files = raise_open_files_limit();
-    let store = Arc::new(SqliteStore::open_with(
-        &args.db.db,
-        args.durability.into(),
-        args.commit.into(),
-    )?);
+    let store = args
+        .db
+        .db
+        .open(StoreSettings {
+            durability: args.durability.into(),
+            commit: args.commit.into(),
+            timeout: Duration::from_secs(args.request_timeout_secs),
+            pool_size: args.db_pool_size,
+        })
+        .await?;
     let mut signals = ShutdownSignals::install()?;
     // Listening before the first start's token is issued: a start that fails on
     // its address leaves no workspace behind and prints no token.
@@ -135,7 +146,7 @@ pub async fn serve(args: ServeArgs, logs: Logs) -> anyhow::Result<()> {
     }
     tracing::info!(
         address = %address,
-        db = %args.db.db.display(),
+        db = %store.described(),
         durability = ?args.durability,
         open_files,
         "crm is listening"

@@ -127,6 +127,14 @@ pub fn email_key(raw: &str) -> String {
     email(raw).unwrap_or_else(|_| name_key(raw))
 }
 
+/// What a person's `email_norm` column holds for `email`: its [`email_key`], or
+/// NULL without an e-mail (or one whose key is empty), which no unique index
+/// compares. Every store computes it before its write, off its critical path
+/// (Unicode normalization and IDNA cost about a microsecond).
+pub fn stored_email_key(email: Option<&str>) -> Option<String> {
+    email.map(email_key).filter(|e| !e.is_empty())
+}
+
 /// The key of a company name.
 pub fn name_key(raw: &str) -> String {
     let visible: String = raw

@@ -1,16 +1,20 @@
-//! The store interface, and its SQLite implementation.
+//! The store interface, and its two implementations: SQLite (`sqlite/`, the
+//! embedded default) and PostgreSQL (`postgres/`, for any number of stateless
+//! servers on one database).
 //!
 //! Handlers never see SQL: they call the domain, which calls [`Store`]; `crm admin`
 //! and the first-run bootstrap call [`AdminStore`]. This file holds the interface
-//! only, with no SQLite type in it, so that a second backend (PostgreSQL, for
-//! stateless servers on a shared database) implements the same traits. The data
-//! types are in `model.rs`, re-exported here.
+//! only, with no type of either database in it. The data types are in `model.rs`,
+//! re-exported here; the caches both backends share, in `cache.rs`.
 
+mod cache;
 mod migrations;
 mod model;
+mod postgres;
 mod sqlite;
 
 pub use model::*;
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::{CommitMode, Durability, SqliteStore};
 
 use crate::time::Timestamp;

@@ -6,7 +6,6 @@
 //! - `records.rs`: people, leads, customers, organizations.
 //! - `admin.rs`: workspaces, tokens, pipelines, field definitions.
 //! - `idempotency.rs`: keys, claimed and answered inside the create's savepoint.
-//! - `cache.rs`: the bounded cache the hot lookups share.
 //! - `rekey.rs`: recomputes stored e-mail and name keys (migration 0005).
 //! - `standard_fields.rs`: gives every workspace the standard people fields
 //!   (migration 0007).
@@ -14,7 +13,6 @@
 //!   written, noticing it deleted or replaced.
 
 mod admin;
-mod cache;
 mod file;
 mod idempotency;
 mod records;
@@ -27,10 +25,10 @@ mod writer;
 pub(super) use standard_fields::add_standard_fields;
 pub use writer::CommitMode;
 
+use super::cache::Caches;
 use super::migrations::migrate;
 use super::*;
 use anyhow::Context as _;
-use cache::BoundedCache;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -64,31 +62,12 @@ impl Durability {
     }
 }
 
-/// Bounds each cache: past this many entries it is emptied and refills.
-const CACHE_LIMIT: usize = 10_000;
-
-/// How long a cached token is trusted before it is read again: a token revoked,
-/// or whose expiry was moved, by another process is refused within this. Half a
-/// second, so that "within a second" holds with room for the request itself; a
-/// busy server reads each token twice a second, which costs nothing measurable.
-const TOKEN_CACHE_AGE: std::time::Duration = std::time::Duration::from_millis(500);
-
 pub struct SqliteStore {
     path: PathBuf,
     durability: Durability,
     writer: Writer,
     readers: Arc<Mutex<Vec<Connection>>>,
-    /// A token is revoked, or its expiry moved, by `crm admin` or by hand in
-    /// another process, so a hit is trusted for [`TOKEN_CACHE_AGE`] only (expiry
-    /// itself is checked at each use); unknown hashes are not cached.
-    tokens: BoundedCache<[u8; 32], TokenRecord>,
-    /// Definitions are only ever added, and the domain asks for a fresh list
-    /// before calling a field unknown, so a definition added by another process is
-    /// seen at its first use.
-    definitions: BoundedCache<(i64, Entity), Arc<Vec<FieldDefinition>>>,
-    /// By (workspace, uuid or id). Organizations are never deleted, so a found one
-    /// stays found; misses are not cached.
-    organizations: BoundedCache<(i64, String), RecordId>,
+    caches: Caches,
 }
 
 impl SqliteStore {
@@ -124,9 +103,7 @@ impl SqliteStore {
             durability,
             writer: Writer::start(conn, db_file, commit)?,
             readers: Arc::new(Mutex::new(Vec::new())),
-            tokens: BoundedCache::with_max_age(CACHE_LIMIT, TOKEN_CACHE_AGE),
-            definitions: BoundedCache::new(CACHE_LIMIT),
-            organizations: BoundedCache::new(CACHE_LIMIT),
+            caches: Caches::default(),
         })
     }
 
@@ -177,16 +154,8 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn token_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<TokenRecord>> {
-        if let Some(hit) = self.tokens.get(&hash) {
-            return Ok(Some(hit));
-        }
-        let found = self
-            .read(move |conn| admin::token_by_hash(conn, &hash))
-            .await?;
-        if let Some(token) = &found {
-            self.tokens.insert(hash, token.clone());
-        }
-        Ok(found)
+        let read = self.read(move |conn| admin::token_by_hash(conn, &hash));
+        self.caches.token(hash, read).await
     }
 
     async fn field_definitions(
@@ -195,18 +164,10 @@ impl Store for SqliteStore {
         entity: Entity,
         fresh: bool,
     ) -> StoreResult<Arc<Vec<FieldDefinition>>> {
-        let key = (workspace_id, entity);
-        if !fresh {
-            if let Some(hit) = self.definitions.get(&key) {
-                return Ok(hit);
-            }
-        }
-        let definitions = Arc::new(
-            self.read(move |conn| admin::field_definitions(conn, workspace_id, entity))
-                .await?,
-        );
-        self.definitions.insert(key, definitions.clone());
-        Ok(definitions)
+        let read = self.read(move |conn| admin::field_definitions(conn, workspace_id, entity));
+        self.caches
+            .definitions(workspace_id, entity, fresh, read)
+            .await
     }
 
     async fn organization(
@@ -214,18 +175,10 @@ impl Store for SqliteStore {
         workspace_id: i64,
         key: &RecordKey,
     ) -> StoreResult<Option<RecordId>> {
-        let cache_key = (workspace_id, key.to_string());
-        if let Some(hit) = self.organizations.get(&cache_key) {
-            return Ok(Some(hit));
-        }
-        let key = key.clone();
-        let found = self
-            .read(move |conn| records::lookup(conn, "organizations", workspace_id, &key))
-            .await?;
-        if let Some(org) = &found {
-            self.organizations.insert(cache_key, org.clone());
-        }
-        Ok(found)
+        let owned = key.clone();
+        let read =
+            self.read(move |conn| records::lookup(conn, "organizations", workspace_id, &owned));
+        self.caches.organization(workspace_id, key, read).await
     }
 
     async fn organization_details(
@@ -254,7 +207,7 @@ impl Store for SqliteStore {
         person: NewPerson,
         guard: Option<IdempotentWrite<PersonRecord>>,
     ) -> StoreResult<PersonRecord> {
-        let email_norm = records::email_norm(person.email.as_deref());
+        let email_norm = crate::canonical::stored_email_key(person.email.as_deref());
         self.write(move |conn| {
             idempotency::create_under(conn, person.workspace_id, guard, |conn| {
                 records::create_person(conn, person, email_norm)
@@ -374,12 +327,11 @@ impl AdminStore for SqliteStore {
         &self,
         def: NewFieldDefinition,
     ) -> StoreResult<FieldDefinition> {
-        let key = (def.workspace_id, def.entity);
+        let (workspace_id, entity) = (def.workspace_id, def.entity);
         let created = self
             .write(move |conn| admin::create_field_definition(conn, def))
             .await;
-        // After the commit, so that no read between can cache the list without it.
-        self.definitions.remove(&key);
+        self.caches.definition_added(workspace_id, entity);
         created
     }
 }

@@ -187,15 +187,8 @@ fn existing(
         .query_row(params![workspace_id, key], record_id)?)
 }
 
-/// The key `people.email_norm` holds for `email`; `None` without one. Computed
-/// before the write is handed to the writer thread (see `mod.rs`): Unicode
-/// normalization and IDNA cost about a microsecond, which the one writer thread,
-/// the store's bottleneck, need not spend.
-pub fn email_norm(email: Option<&str>) -> Option<String> {
-    email.map(canonical::email_key).filter(|e| !e.is_empty())
-}
-
-/// Inserts the person; `email_norm` is [`email_norm`] of its e-mail.
+/// Inserts the person; `email_norm` is [`canonical::stored_email_key`] of its
+/// e-mail.
 pub fn create_person(
     conn: &Connection,
     p: NewPerson,

@@ -371,9 +371,17 @@ async fn an_old_database_gets_canonical_keys_and_keeps_rows_that_now_collide() {
     let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
 
     let version: i64 = server.db().value("PRAGMA user_version", &[]);
-    // The newest version: 0005 ran, and whatever came after it.
+    // The newest version: 0005 ran, and whatever came after it (SQLite's
+    // migrations are the .sql files; PostgreSQL's are in a directory beside them).
     let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/server/migrations"))
         .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
         .count() as i64;
     assert_eq!(version, migrations);
     let key = |table: &str, id: i64| -> Option<String> {

@@ -26,11 +26,14 @@ fn main() -> std::process::ExitCode {
     let logs = crm::serve::Logs {
         dropped: std::sync::Arc::new(move || counter.dropped_lines()),
     };
+    // tokio-postgres logs every statement's parameters at debug: the values of
+    // requests (an Idempotency-Key, a name, an e-mail), which the log never holds,
+    // whatever RUST_LOG asks (tests/request_log.rs, at trace).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        .add_directive("tokio_postgres=info".parse().expect("a valid directive"));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(writer)
         .init();

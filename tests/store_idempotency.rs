@@ -2,12 +2,14 @@
 //! retry replays are one write. Nothing of a create whose answer fails is stored;
 //! an answered key survives a restart with its answer, so no retry ever waits.
 
+mod common;
+
+use common::{each_backend, Backend, TestDatabase, TestDb};
 use crm_server::store::{
-    AdminStore, CustomerRecord, Durability, IdempotentWrite, NewCustomer, NewPerson,
-    OrganizationTarget, PersonRecord, SqliteStore, Store, StoreError,
+    CustomerRecord, IdempotentWrite, NewCustomer, NewPerson, OrganizationTarget, PersonRecord,
+    StoreError,
 };
 use crm_server::time::Timestamp;
-use std::path::Path;
 
 fn write<R>(
     key: &str,
@@ -22,22 +24,11 @@ fn write<R>(
     }
 }
 
-fn count(db: &Path, table: &str) -> i64 {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
-}
-
-fn stored_answer(db: &Path, key: &str) -> Option<String> {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(
-            "SELECT response FROM idempotency_keys WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )
-        .unwrap()
+fn stored_answer(db: &TestDb, key: &str) -> Option<String> {
+    db.value(
+        "SELECT response FROM idempotency_keys WHERE key = ?1",
+        &[&key],
+    )
 }
 
 fn person(workspace_id: i64) -> NewPerson {
@@ -51,11 +42,10 @@ fn person(workspace_id: i64) -> NewPerson {
     }
 }
 
-#[tokio::test]
-async fn a_create_whose_answer_fails_stores_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+async fn a_create_whose_answer_fails_stores_nothing(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let store = database.open().await;
+    let db = database.connect();
     let ws = store.create_workspace("acme").await.unwrap().id.id;
 
     let failing = write("k", 1, |_: &PersonRecord| anyhow::bail!("cannot render"));
@@ -67,7 +57,7 @@ async fn a_create_whose_answer_fails_stores_nothing() {
         other => panic!("expected the answer's error, got {other:?}"),
     }
     for table in ["people", "organizations", "idempotency_keys"] {
-        assert_eq!(count(&db, table), 0, "{table}: nothing of the request");
+        assert_eq!(db.count(table), 0, "{table}: nothing of the request");
     }
 
     // The key stayed free: the same request, answerable now, goes through.
@@ -92,11 +82,10 @@ async fn a_create_whose_answer_fails_stores_nothing() {
         "answered by the time the create returns"
     );
 }
+each_backend!(a_create_whose_answer_fails_stores_nothing);
 
-#[tokio::test]
-async fn an_answered_key_is_replayed_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
+async fn an_answered_key_is_replayed_after_a_restart(backend: Backend) {
+    let database = TestDatabase::new(backend);
     let customer = |ws| NewCustomer {
         workspace_id: ws,
         reference_id: Some("ref-1".into()),
@@ -105,7 +94,7 @@ async fn an_answered_key_is_replayed_after_a_restart() {
     };
     let render = |c: &CustomerRecord| Ok(format!("{{\"id\":\"{}\"}}", c.id.uuid));
 
-    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+    let store = database.open().await;
     let ws = store.create_workspace("acme").await.unwrap().id.id;
     let created = store
         .create_customer(customer(ws), Some(write("once", 7, render)))
@@ -114,7 +103,7 @@ async fn an_answered_key_is_replayed_after_a_restart() {
     let body = format!("{{\"id\":\"{}\"}}", created.id.uuid);
     drop(store);
 
-    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+    let store = database.open().await;
     let record = store.idempotency_record(ws, "once").await.unwrap().unwrap();
     assert_eq!((record.fingerprint, &record.response), ([7; 32], &body));
     match store
@@ -137,5 +126,6 @@ async fn an_answered_key_is_replayed_after_a_restart() {
         }) => {}
         other => panic!("expected a refusal without the answer, got {other:?}"),
     }
-    assert_eq!(count(&db, "customers"), 1);
+    assert_eq!(database.connect().count("customers"), 1);
 }
+each_backend!(an_answered_key_is_replayed_after_a_restart);

@@ -8,30 +8,37 @@
 //! `name::postgres`. Without a PostgreSQL to test on, `name::postgres` says so on
 //! stderr and passes; with `CRM_REQUIRE_POSTGRES=1` (CI) it fails instead.
 //!
-//! SQLite-only, because they are about SQLite itself (its files, its migrations,
-//! its pragmas), not about what the service does with a store:
-//! - `tests/migrations.rs`, and the upgrade tests of `canonical.rs`,
-//!   `maiascore.rs` and `standard_fields.rs`: they start from SQLite databases of
-//!   earlier schema versions (checked-in dumps, or rows written as an older binary
-//!   wrote them, with `PRAGMA user_version`); PostgreSQL has no older schema;
-//! - `tests/durability.rs`: `--durability`/`--commit`, the WAL's fsyncs traced with
-//!   strace, a failing COMMIT forced by a SQLite trigger;
+//! SQLite-only, because they are about SQLite itself (its files, its WAL, its
+//! migrations), not about what the service does with a store:
+//! - `tests/migrations.rs`, and the upgrade tests in `canonical.rs`,
+//!   `maiascore.rs`, `standard_fields.rs` and `idempotency.rs` (a key an older
+//!   version left unanswered): they start from SQLite databases of earlier schema
+//!   versions (checked-in dumps, or rows as an older binary left them, with
+//!   `PRAGMA user_version`); PostgreSQL's schema has no older version;
+//! - `tests/durability.rs`: `--durability` and `--commit`, the WAL's fsyncs traced
+//!   with strace, a failing COMMIT forced by a SQLite trigger;
 //! - `tests/edges_store.rs`: the database file deleted, replaced, made immutable or
-//!   filled under the server, and six servers starting on one new file;
+//!   filled under the server, six servers starting on one new file (PostgreSQL's
+//!   own faults and servers sharing a database: `tests/postgres.rs`,
+//!   `tests/multi_server.rs`);
 //! - `tests/crash.rs`: SIGKILL under load, then SQLite's integrity checks;
-//! - `tests/store_idempotency.rs`: `SqliteStore` driven directly;
-//! - `tests/request_log.rs`'s 500, `tests/cli.rs`, `tests/serve_flags.rs`,
-//!   `tests/operations.rs` and `tests/body_budget.rs`: the binary's flags,
-//!   signals and sockets, whatever the store, run once (on SQLite).
+//! - what is the same whatever the store, run once (on SQLite): the binary's
+//!   flags that never reach the store (an invalid value, an address in use, the
+//!   environment's `CRM_BIND`/`CRM_DB`, `--request-timeout-secs`,
+//!   `--max-inflight-body-bytes`, `--shutdown-grace-secs`), the log's queue,
+//!   idle sockets (`serve_flags.rs`, `operations.rs`, `body_budget.rs`'s real
+//!   binary and start-up refusal).
 
 #![allow(dead_code)]
 
 pub mod db;
+#[path = "../support/postgres.rs"]
+pub mod postgres;
 
 pub use db::TestDb;
 
-use crm::cli::{admin, AdminCommand, NewTokenArgs, TokenCommand};
-use crm_server::store::{AdminStore, Durability, SqliteStore, Store};
+use crm::cli::{admin, AdminCommand, Database, NewTokenArgs, OpenedStore, TokenCommand};
+use crm_server::store::AdminStore;
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -147,20 +154,12 @@ impl TestDatabase {
         }
     }
 
-    /// The store a server runs on, as `crm serve` opens it.
-    pub async fn open(&self) -> OpenStore {
-        match self {
-            TestDatabase::Sqlite { path, .. } => {
-                let store = Arc::new(SqliteStore::open(path, Durability::Full).unwrap());
-                OpenStore {
-                    store: store.clone(),
-                    admin: store,
-                }
-            }
-            TestDatabase::Postgres { .. } => {
-                unreachable!("no PostgreSQL store yet: postgres_available() is false")
-            }
-        }
+    /// The store a server runs on, opened as `crm serve --db` opens it.
+    pub async fn open(&self) -> Arc<dyn OpenedStore> {
+        Database::from(self.arg().to_owned())
+            .open(Default::default())
+            .await
+            .unwrap()
     }
 
     /// Breaks the store under a running server (for the 500 paths): a table
@@ -181,37 +180,32 @@ impl TestDatabase {
     }
 }
 
-/// One store under both of its interfaces.
-#[derive(Clone)]
-pub struct OpenStore {
-    pub store: Arc<dyn Store>,
-    pub admin: Arc<dyn AdminStore>,
-}
-
-/// Whether PostgreSQL tests can run here (see [`Backend::available`]).
+/// Whether PostgreSQL tests can run here (see [`Backend::available`]): asked
+/// once per test process, which costs one database; `postgres::database_url`
+/// itself fails under `CRM_REQUIRE_POSTGRES=1`.
 fn postgres_available(test: &str) -> bool {
     use std::io::Write as _;
-    let why = "the PostgreSQL store is not in this build yet";
-    assert!(
-        !std::env::var("CRM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1"),
-        "{test}: {why}; CRM_REQUIRE_POSTGRES=1 requires it"
-    );
-    let _ = writeln!(
-        std::io::stderr(),
-        "*** SKIPPED {test}: {why}; it runs on SQLite only here"
-    );
-    false
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    let available = *AVAILABLE.get_or_init(|| postgres::database_url().is_some());
+    if !available {
+        let _ = writeln!(
+            std::io::stderr(),
+            "*** SKIPPED {test}: no PostgreSQL to test on (tests/support/postgres.rs: \
+             CRM_TEST_POSTGRES_URL, or initdb and pg_ctl); it ran on SQLite only"
+        );
+    }
+    available
 }
 
 /// A fresh PostgreSQL database's URL.
 fn postgres_database() -> String {
-    unreachable!("no PostgreSQL store yet: postgres_available() is false")
+    postgres::database_url().expect("PostgreSQL was available for this test")
 }
 
 pub struct TestServer {
     pub url: String,
     pub database: TestDatabase,
-    store: OpenStore,
+    store: Arc<dyn OpenedStore>,
     db: OnceLock<TestDb>,
     server: Option<dropshot::HttpServer<crm_server::app::ServerContext>>,
 }
@@ -244,7 +238,7 @@ impl TestServer {
     pub async fn start_with(backend: Backend, config: crm_server::ServerConfig) -> TestServer {
         let database = TestDatabase::new(backend);
         let store = database.open().await;
-        let server = crm_server::serve(config, store.store.clone(), crm::SPECS).unwrap();
+        let server = crm_server::serve(config, store.clone(), crm::SPECS).unwrap();
         TestServer {
             url: format!("http://{}", server.local_addr()),
             database,
@@ -260,7 +254,7 @@ impl TestServer {
 
     /// The store's admin interface, as `crm admin` uses it.
     pub fn admin_store(&self) -> &dyn AdminStore {
-        self.store.admin.as_ref()
+        self.store.as_ref()
     }
 
     pub async fn admin(&self, command: AdminCommand) -> Value {
@@ -468,8 +462,7 @@ impl TestServer {
         // The old store (a SQLite writer thread, a PostgreSQL pool) stops once
         // its last handle is gone.
         self.store = self.database.open().await;
-        let server =
-            crm_server::serve(test_config(), self.store.store.clone(), crm::SPECS).unwrap();
+        let server = crm_server::serve(test_config(), self.store.clone(), crm::SPECS).unwrap();
         self.url = format!("http://{}", server.local_addr());
         self.server = Some(server);
         self

@@ -21,21 +21,20 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// `url` with a password in it (the test servers trust local connections, so
-/// any will do): what the log must never show.
+/// `url` with a password in it (the test clusters trust local connections, so
+/// any will do), and its `user:password` part: what the log must never show.
 fn with_password(url: &str) -> (String, String) {
     let (scheme, rest) = url.split_once("://").unwrap();
     let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
     match authority.split_once('@') {
-        Some((user, _)) if user.contains(':') => {
-            let password = user.split_once(':').unwrap().1.to_owned();
-            (url.to_owned(), password)
+        Some((credentials, _)) if credentials.contains(':') => {
+            (url.to_owned(), credentials.to_owned())
         }
         Some((user, host)) => {
-            let password = "pg-s3cret-never-logged".to_owned();
+            let credentials = format!("{user}:pg-s3cret-never-logged");
             (
-                format!("{scheme}://{user}:{password}@{host}{tail}"),
-                password,
+                format!("{scheme}://{credentials}@{host}{tail}"),
+                credentials,
             )
         }
         None => panic!("a test database URL names its user: {url}"),
@@ -54,7 +53,7 @@ async fn serve_and_admin_run_on_postgres_and_store_the_same_rows() {
     let Some(url) = postgres::database_url() else {
         return;
     };
-    let (url, password) = with_password(&url);
+    let (url, credentials) = with_password(&url);
     let db = Path::new(&url);
     let crm = Crm::start(db, &[], &[]).unwrap_or_else(|e| panic!("{e:?}"));
     // A first start on an empty database makes the default workspace and prints
@@ -143,7 +142,7 @@ async fn serve_and_admin_run_on_postgres_and_store_the_same_rows() {
     let log = crm.stop();
     assert!(log.contains("crm is listening"), "{log}");
     assert!(
-        !log.contains(&password),
+        !log.contains(&credentials),
         "the log shows the password: {log}"
     );
     assert!(log.contains("db=postgres://"), "{log}");

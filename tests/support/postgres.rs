@@ -351,6 +351,34 @@ impl Cluster {
         self.pg_ctl(&["restart", "-m", "immediate"])
     }
 
+    /// Stalls it without closing anything, as a hung machine or network would:
+    /// SIGSTOP to the postmaster and each of its processes. [`Cluster::resume`]
+    /// undoes it.
+    pub fn pause(&self) {
+        self.signal("STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("CONT");
+    }
+
+    /// Sends `signal` to the postmaster and its children, by their pids.
+    fn signal(&self, signal: &str) {
+        let pid_file = std::fs::read_to_string(self.data().join("postmaster.pid")).unwrap();
+        let postmaster = pid_file.lines().next().unwrap().trim().to_owned();
+        let children =
+            std::fs::read_to_string(format!("/proc/{postmaster}/task/{postmaster}/children"))
+                .unwrap_or_default();
+        let mut pids = vec![postmaster];
+        pids.extend(children.split_whitespace().map(str::to_owned));
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(&pids)
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} {pids:?}");
+    }
+
     /// The URL of database `name` on it.
     pub fn url(&self, name: &str) -> String {
         // The socket directory as the URL's host, percent-encoded.

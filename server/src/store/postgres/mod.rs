@@ -92,8 +92,11 @@ impl PostgresStore {
     }
 
     /// A pooled connection; the pool replaces one the database closed.
-    async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
-        self.pool.get().await.map_err(error::from_pool)
+    async fn lease(&self) -> StoreResult<Lease> {
+        let client = self.pool.get().await.map_err(error::from_pool)?;
+        Ok(Lease {
+            client: Some(client),
+        })
     }
 
     /// A write transaction's outcome, counted.
@@ -110,28 +113,67 @@ impl PostgresStore {
     }
 }
 
+/// A pooled connection lent to one call. A call that did not finish (its
+/// timeout dropped it mid-statement, or it panicked) leaves the connection in a
+/// state nobody knows: a statement still running, a transaction still open. Such
+/// a connection is closed rather than returned to the pool, and the database ends
+/// whatever it was doing when it sees it gone.
+struct Lease {
+    client: Option<deadpool_postgres::Client>,
+}
+
+impl Lease {
+    fn client(&mut self) -> &mut deadpool_postgres::Client {
+        self.client.as_mut().expect("leased until finished")
+    }
+
+    /// The call finished, with whatever result: the connection goes back.
+    fn finished(mut self) {
+        self.client.take();
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            drop(deadpool_postgres::Object::take(client));
+        }
+    }
+}
+
 /// Runs `$body` (an expression over the transaction `$tx`, which may use `?`) in
-/// one transaction on a pooled connection, bounded and counted by
+/// one transaction on a leased connection, bounded and counted by
 /// [`PostgresStore::write`], and commits it; an error rolls it all back.
 macro_rules! transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
         $store.write(async {
-            let mut client = $store.client().await?;
-            let $tx = client.transaction().await?;
-            let out = $body;
-            $tx.commit().await?;
-            Ok(out)
+            let mut lease = $store.lease().await?;
+            let result = async {
+                let $tx = lease.client().transaction().await?;
+                let out = $body;
+                $tx.commit().await?;
+                Ok(out)
+            }
+            .await;
+            lease.finished();
+            result
         })
     };
 }
 
-/// Runs `$body` (an expression over the connection `$c`) on a pooled
+/// Runs `$body` (an expression over the connection `$c`) on a leased
 /// connection, bounded by the timeout.
 macro_rules! read {
     ($store:expr, |$c:ident| $body:expr) => {
         $store.bounded(async {
-            let $c = $store.client().await?;
-            $body
+            let mut lease = $store.lease().await?;
+            let result = async {
+                let $c = &*lease.client();
+                $body
+            }
+            .await;
+            lease.finished();
+            result
         })
     };
 }
@@ -139,7 +181,7 @@ macro_rules! read {
 #[async_trait]
 impl Store for PostgresStore {
     async fn token_by_hash(&self, hash: [u8; 32]) -> StoreResult<Option<TokenRecord>> {
-        let read = read!(self, |c| admin::token_by_hash(&c, &hash).await);
+        let read = read!(self, |c| admin::token_by_hash(c, &hash).await);
         self.caches.token(hash, read).await
     }
 
@@ -149,7 +191,7 @@ impl Store for PostgresStore {
         entity: Entity,
         fresh: bool,
     ) -> StoreResult<Arc<Vec<FieldDefinition>>> {
-        let read = read!(self, |c| admin::field_definitions(&c, workspace_id, entity)
+        let read = read!(self, |c| admin::field_definitions(c, workspace_id, entity)
             .await);
         self.caches
             .definitions(workspace_id, entity, fresh, read)
@@ -162,7 +204,7 @@ impl Store for PostgresStore {
         key: &RecordKey,
     ) -> StoreResult<Option<RecordId>> {
         let read = read!(self, |c| records::lookup(
-            &c,
+            c,
             "organizations",
             workspace_id,
             key
@@ -176,23 +218,19 @@ impl Store for PostgresStore {
         workspace_id: i64,
         id: i64,
     ) -> StoreResult<Option<OrganizationDetails>> {
-        read!(self, |c| records::organization_details(
-            &c,
-            workspace_id,
-            id
-        )
-        .await)
+        read!(self, |c| records::organization_details(c, workspace_id, id)
+            .await)
         .await
     }
 
     async fn person(&self, workspace_id: i64, key: &RecordKey) -> StoreResult<Option<RecordId>> {
-        read!(self, |c| records::lookup(&c, "people", workspace_id, key)
+        read!(self, |c| records::lookup(c, "people", workspace_id, key)
             .await)
         .await
     }
 
     async fn pipeline(&self, workspace_id: i64, uuid: &str) -> StoreResult<Option<PipelineRecord>> {
-        read!(self, |c| admin::pipeline(&c, workspace_id, uuid).await).await
+        read!(self, |c| admin::pipeline(c, workspace_id, uuid).await).await
     }
 
     async fn create_person(
@@ -240,11 +278,11 @@ impl Store for PostgresStore {
         workspace_id: i64,
         key: &str,
     ) -> StoreResult<Option<IdempotencyRecord>> {
-        read!(self, |c| idempotency::lookup(&c, workspace_id, key).await).await
+        read!(self, |c| idempotency::lookup(c, workspace_id, key).await).await
     }
 
     async fn purge_idempotency(&self, before: Timestamp) -> StoreResult<usize> {
-        read!(self, |c| idempotency::purge(&c, before).await).await
+        read!(self, |c| idempotency::purge(c, before).await).await
     }
 
     fn writer_stats(&self) -> WriterStats {
@@ -276,7 +314,7 @@ impl AdminStore for PostgresStore {
     }
 
     async fn workspace(&self, id_or_uuid: &str) -> StoreResult<Option<WorkspaceRecord>> {
-        read!(self, |c| admin::workspace(&c, id_or_uuid).await).await
+        read!(self, |c| admin::workspace(c, id_or_uuid).await).await
     }
 
     async fn create_workspace(&self, name: &str) -> StoreResult<WorkspaceRecord> {
@@ -293,7 +331,7 @@ impl AdminStore for PostgresStore {
     }
 
     async fn tokens(&self, workspace_id: i64) -> StoreResult<Vec<TokenInfo>> {
-        read!(self, |c| admin::tokens(&c, workspace_id).await).await
+        read!(self, |c| admin::tokens(c, workspace_id).await).await
     }
 
     async fn revoke_token(&self, token_id: i64) -> StoreResult<Option<TokenInfo>> {

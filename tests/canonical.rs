@@ -344,7 +344,7 @@ async fn an_old_database_gets_canonical_keys_and_keeps_rows_that_now_collide() {
     // What the binary before this rule stored, side by side.
     let (a, b, c, d, e, f, org_a, org_b);
     {
-        let conn = rusqlite::Connection::open(&server.db_path()).unwrap();
+        let conn = rusqlite::Connection::open(server.db_path()).unwrap();
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .unwrap();
         let ws = t.workspace_id;

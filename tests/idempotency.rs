@@ -329,7 +329,7 @@ async fn a_key_left_unanswered_by_an_older_version_is_refused_at_once() {
     let (status, _) = post(&server, &t, "/v2/people", &[], "orphan", &body).await;
     assert_eq!(status, 201);
     // What the old version left after a crash: the person and the key, no answer.
-    rusqlite::Connection::open(&server.db_path())
+    rusqlite::Connection::open(server.db_path())
         .unwrap()
         .execute(
             "UPDATE idempotency_keys SET response = NULL WHERE key = 'orphan'",

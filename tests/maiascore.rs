@@ -539,7 +539,7 @@ async fn an_existing_database_drops_the_reference_id_index() {
     {
         // The schema as the binary before this change left it: version 7, with
         // 0003's index.
-        let conn = rusqlite::Connection::open(&server.db_path()).unwrap();
+        let conn = rusqlite::Connection::open(server.db_path()).unwrap();
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .unwrap();
         conn.execute_batch(

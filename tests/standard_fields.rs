@@ -312,7 +312,7 @@ async fn workspaces_made_before_get_the_standard_fields_at_start() {
     // As the binary before migration 0007 left them: no 이름 or 소속 기업 field, and
     // one workspace with a custom field of its own called 이름.
     {
-        let conn = rusqlite::Connection::open(&server.db_path()).unwrap();
+        let conn = rusqlite::Connection::open(server.db_path()).unwrap();
         conn.execute_batch(
             "DELETE FROM field_definitions WHERE builtin IN ('name', 'organization');
              PRAGMA user_version = 6;",

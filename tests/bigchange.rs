@@ -1,12 +1,11 @@
-//! BigChange create-person against a real server: the generated client (with the
-//! problem-details reader) and raw HTTP. Every test checks the body and the stored
+//! BigChange create-person against a real server: the generated client (its
+//! errors typed as problem details) and raw HTTP. Every test checks the body and the stored
 //! rows.
 
 mod common;
 
 use common::{each_backend, Backend, Tenant, TestServer};
 use crm_client::bigchange::{types, Client};
-use crm_client::problem::problem_details;
 use serde_json::{json, Value};
 
 const PATH: &str = "/v1/contacts/persons";
@@ -352,9 +351,10 @@ async fn validation_failures_are_422_with_errors_by_field(backend: Backend) {
             .send()
     };
     let first = send("dup@b.co").await.unwrap().into_inner().id;
-    let problem = problem_details(send(" DUP@b.co").await.unwrap_err())
-        .await
-        .unwrap();
+    let crm_client::Error::ErrorResponse(problem) = send(" DUP@b.co").await.unwrap_err() else {
+        panic!("not a documented error");
+    };
+    let problem = problem.into_inner();
     let message = format!("a person with this e-mail already exists ({first})");
     assert_eq!(
         serde_json::to_value(problem).unwrap(),
@@ -584,3 +584,51 @@ async fn every_validation_failure_of_a_well_formed_body_is_422_by_field(backend:
     server.stop().await;
 }
 each_backend!(every_validation_failure_of_a_well_formed_body_is_422_by_field);
+
+/// BigChange sends every custom value as a string; a boolean field reads
+/// "true"/"false" in any case and with spaces around, and nothing else.
+async fn a_boolean_custom_value_is_true_or_false_as_text(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
+    let t = server.tenant("acme").await;
+    let contact = server.contact(&t, "Mine").await;
+    let vip = server
+        .field(&t, "person", "VIP", "cf_vip", "boolean", &[])
+        .await;
+    let ws = t.workspace_id.to_string();
+    let send = |n: usize, value: &str| {
+        json!({"contactId": contact, "forename": "A", "surname": format!("B{n}"),
+               "email": format!("b{n}@example.com"),
+               "customFields": [{"definitionId": vip, "value": value}]})
+        .to_string()
+    };
+    for (n, (value, stored)) in [("false", "false"), (" False ", "false"), ("TRUE", "true")]
+        .into_iter()
+        .enumerate()
+    {
+        let (status, _, body) = post(&server, Some(&t.token), Some(&ws), &send(n, value)).await;
+        assert_eq!(status, 201, "{value:?}: {body}");
+        let got: String = server.db().value(
+            "SELECT v.value FROM field_values v JOIN people p ON p.id = v.record_id
+                 WHERE p.uuid = ?1 AND v.definition_id = ?2",
+            &[&body["id"].as_str().unwrap(), &vip],
+        );
+        assert_eq!(got, stored, "{value:?}");
+    }
+    for value in ["yes", "0", ""] {
+        let (status, content_type, body) =
+            post(&server, Some(&t.token), Some(&ws), &send(9, value)).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (422, "application/problem+json")
+        );
+        assert_eq!(
+            body["errors"],
+            json!({"customFields[0]": [format!(
+                "field 'VIP' is a boolean field; '{value}' is not true or false")]}),
+            "{value:?}"
+        );
+    }
+    assert_eq!(server.count("people"), 3);
+    server.stop().await;
+}
+each_backend!(a_boolean_custom_value_is_true_or_false_as_text);

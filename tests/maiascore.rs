@@ -762,3 +762,51 @@ async fn an_empty_xml_element_is_null_and_no_internal_name_reaches_a_message(bac
     server.stop().await;
 }
 each_backend!(an_empty_xml_element_is_null_and_no_internal_name_reaches_a_message);
+
+/// A date of birth may be today (a customer registered on the day they are born),
+/// never tomorrow: "today" is the server's UTC date.
+async fn a_date_of_birth_may_be_today_but_not_tomorrow(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
+    let t = server.tenant("acme").await;
+    loop {
+        let today = chrono::Utc::now().date_naive();
+        let tomorrow = today.succ_opt().unwrap();
+        let born_today = server
+            .post_raw(
+                "/customers",
+                Some(&t.token),
+                "application/json",
+                json!({"referenceId": format!("born-{today}"), "dateOfBirth": today.to_string()})
+                    .to_string(),
+            )
+            .await;
+        let born_tomorrow = server
+            .post_raw(
+                "/customers",
+                Some(&t.token),
+                "application/json",
+                json!({"referenceId": "unborn", "dateOfBirth": tomorrow.to_string()}).to_string(),
+            )
+            .await;
+        if chrono::Utc::now().date_naive() != today {
+            continue; // midnight passed between the requests: ask again
+        }
+        assert_eq!(born_today.0, 200, "{born_today:?}");
+        assert_eq!(born_today.1["dateOfBirth"], today.to_string());
+        assert_eq!(
+            stored(&server, &format!("born-{today}"))["dateOfBirth"],
+            today.to_string()
+        );
+        assert_eq!(
+            born_tomorrow,
+            (
+                400,
+                json!({"code": 400, "message": format!(
+                    "dateOfBirth: '{tomorrow}' is in the future (today is {today})")})
+            )
+        );
+        break;
+    }
+    server.stop().await;
+}
+each_backend!(a_date_of_birth_may_be_today_but_not_tomorrow);

@@ -364,3 +364,52 @@ async fn workspaces_made_before_get_the_standard_fields_at_start() {
     assert_eq!(status, 201, "{answer}");
     server.stop().await;
 }
+
+/// A lead's field definition can never be a standard person field; were the store
+/// to say otherwise (a corrupt or hand-edited row), the lead create fails whole
+/// rather than drop the value or store it as a person's: whichever standard field
+/// the row claims to be.
+async fn a_lead_field_the_store_marks_standard_fails_the_create_and_stores_nothing(
+    backend: Backend,
+) {
+    let server = TestServer::start_on(backend).await;
+    let t = server.tenant("acme").await;
+    let org = server.organization(&t, "OrgA").await;
+    let kinds = [
+        ("email", "lead@example.com"),
+        ("phone", "010-1234-5678"),
+        ("position", "CEO"),
+        ("name", "리드 명"),
+        ("organization", "OrgA"),
+    ];
+    for (kind, _) in kinds {
+        let id = server
+            .field(
+                &t,
+                "lead",
+                &format!("corrupt {kind}"),
+                &format!("cf_corrupt_{kind}"),
+                "text",
+                &[],
+            )
+            .await;
+        let changed = server.db().execute(
+            "UPDATE field_definitions SET builtin = ?1 WHERE id = ?2",
+            &[&kind, &id],
+        );
+        assert_eq!(changed, 1);
+    }
+    for (kind, value) in kinds {
+        let body = json!({"name": "리드 명", "organizationId": org,
+                          "fieldList": [{"name": format!("corrupt {kind}"), "stringValue": value}]});
+        let got = server.post_json("/v2/lead", Some(&t.token), &body).await;
+        assert_eq!(
+            got,
+            (500, salesmap_error("internal server error")),
+            "{kind}"
+        );
+    }
+    assert_eq!((server.count("leads"), field_values(&server)), (0, 0));
+    server.stop().await;
+}
+each_backend!(a_lead_field_the_store_marks_standard_fails_the_create_and_stores_nothing);

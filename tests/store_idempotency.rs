@@ -129,3 +129,51 @@ async fn an_answered_key_is_replayed_after_a_restart(backend: Backend) {
     assert_eq!(database.connect().count("customers"), 1);
 }
 each_backend!(an_answered_key_is_replayed_after_a_restart);
+
+/// The server's periodic purge forgets keys claimed before the cut-off, and only
+/// those: the records they made stay, and a key newer than the cut-off still replays.
+async fn purging_forgets_exactly_the_keys_claimed_before_the_cutoff(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let store = database.open().await;
+    let db = database.connect();
+    let ws = store.create_workspace("acme").await.unwrap().id.id;
+    let customer = |reference: &str| NewCustomer {
+        workspace_id: ws,
+        reference_id: Some(reference.into()),
+        created_by: "test".into(),
+        ..Default::default()
+    };
+    let render = |c: &CustomerRecord| Ok(c.id.uuid.clone());
+    for key in ["old-1", "old-2", "new"] {
+        store
+            .create_customer(customer(key), Some(write(key, 1, render)))
+            .await
+            .unwrap();
+    }
+    let two_hours_ago = Timestamp(Timestamp::now().0 - chrono::Duration::hours(2));
+    db.execute(
+        "UPDATE idempotency_keys SET created_at = ?1 WHERE key LIKE 'old-%'",
+        &[&two_hours_ago.to_rfc3339_millis()],
+    );
+
+    let cutoff = Timestamp(Timestamp::now().0 - chrono::Duration::hours(1));
+    assert_eq!(store.purge_idempotency(cutoff).await.unwrap(), 2);
+    let keys: Vec<String> = db.query("SELECT key FROM idempotency_keys ORDER BY key", &[], |r| {
+        r.get(0)
+    });
+    assert_eq!(keys, ["new"]);
+    assert_eq!(
+        db.count("customers"),
+        3,
+        "purging forgets keys, not records"
+    );
+    assert!(store
+        .idempotency_record(ws, "old-1")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.idempotency_record(ws, "new").await.unwrap().is_some());
+    // Nothing more to forget.
+    assert_eq!(store.purge_idempotency(cutoff).await.unwrap(), 0);
+}
+each_backend!(purging_forgets_exactly_the_keys_claimed_before_the_cutoff);

@@ -116,7 +116,7 @@ pub struct CreatedRecord {
 /// RFC 7807 problem details.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct ProblemDetails {
-    /// A URI reference [RFC3986] that identifies the problem type.
+    /// A URI reference (RFC 3986) that identifies the problem type.
     #[serde(rename = "type")]
     pub problem_type: String,
     /// A short, human-readable summary of the problem type.

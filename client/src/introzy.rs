@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`CreatePersonRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePersonRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<CreatePersonRequestAddress>,
@@ -55,6 +56,7 @@ pub mod types {
     ///`CreatePersonRequestAddress`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePersonRequestAddress(::std::string::String);
     impl ::std::ops::Deref for CreatePersonRequestAddress {
         type Target = ::std::string::String;
@@ -109,6 +111,7 @@ pub mod types {
     ///Auto-create company with this name (ignored if companyId provided).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePersonRequestCompanyName(::std::string::String);
     impl ::std::ops::Deref for CreatePersonRequestCompanyName {
         type Target = ::std::string::String;
@@ -164,6 +167,7 @@ pub mod types {
     ///`CreatePersonRequestFirstName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePersonRequestFirstName(::std::string::String);
     impl ::std::ops::Deref for CreatePersonRequestFirstName {
         type Target = ::std::string::String;
@@ -235,6 +239,7 @@ pub mod types {
     ///`CreatePersonRequestLastName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePersonRequestLastName(::std::string::String);
     impl ::std::ops::Deref for CreatePersonRequestLastName {
         type Target = ::std::string::String;
@@ -289,6 +294,7 @@ pub mod types {
     ///`CreatePersonRequestPhoneNumber`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePersonRequestPhoneNumber(::std::string::String);
     impl ::std::ops::Deref for CreatePersonRequestPhoneNumber {
         type Target = ::std::string::String;
@@ -343,6 +349,7 @@ pub mod types {
     }
     ///`CreatePersonResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePersonResponse {
         pub data: Person,
         ///Always `Person created successfully`.
@@ -357,6 +364,7 @@ pub mod types {
     }
     ///Introzy's error envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
         ///Only for 409, the id of the person that already has the e-mail.
         #[serde(
@@ -377,6 +385,7 @@ pub mod types {
     ///`IntrozyCreatePersonIdempotencyKey`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IntrozyCreatePersonIdempotencyKey(::std::string::String);
     impl ::std::ops::Deref for IntrozyCreatePersonIdempotencyKey {
         type Target = ::std::string::String;
@@ -440,6 +449,7 @@ pub mod types {
     }
     ///`Person`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Person {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
@@ -492,6 +502,7 @@ pub mod types {
     }
     ///The linked company, embedded; null when there is none.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PersonCompany {
         ///The company's custom field values, by field key.
         #[serde(rename = "customFields")]

@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///The stored customer.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Customer {
         #[serde(
             rename = "addressCity",
@@ -70,6 +71,7 @@ pub mod types {
     }
     ///A customer, as JSON, as XML (`<item>…</item>`) or as form fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CustomerInput {
         #[serde(
             rename = "addressCity",
@@ -126,6 +128,7 @@ pub mod types {
     }
     ///MaiaScore's error body.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
         ///The HTTP status.
         pub code: i32,
@@ -139,6 +142,7 @@ pub mod types {
     ///`MaiascoreCreateCustomerIdempotencyKey`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MaiascoreCreateCustomerIdempotencyKey(::std::string::String);
     impl ::std::ops::Deref for MaiascoreCreateCustomerIdempotencyKey {
         type Target = ::std::string::String;

@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`CreateLeadData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateLeadData {
         pub lead: LeadSummary,
     }
@@ -20,6 +21,7 @@ pub mod types {
     }
     ///`CreateLeadRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateLeadRequest {
         ///생성할 리드의 데이터필드 (the lead's data fields).
         #[serde(
@@ -65,6 +67,7 @@ pub mod types {
     ///생성하려는 리드의 이름 (the lead's name).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateLeadRequestName(::std::string::String);
     impl ::std::ops::Deref for CreateLeadRequestName {
         type Target = ::std::string::String;
@@ -131,6 +134,7 @@ pub mod types {
     }
     ///`CreateLeadResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreateLeadResponse {
         pub data: CreateLeadData,
         ///Always `true`.
@@ -143,6 +147,7 @@ pub mod types {
     }
     ///`CreatePeopleData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePeopleData {
         pub people: PeopleSummary,
     }
@@ -153,6 +158,7 @@ pub mod types {
     }
     ///`CreatePeopleRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePeopleRequest {
         ///생성할 고객의 데이터필드 (the customer's data fields), standard fields included.
         #[serde(
@@ -180,6 +186,7 @@ pub mod types {
     ///생성하려는 고객의 이름 (the customer's name).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePeopleRequestName(::std::string::String);
     impl ::std::ops::Deref for CreatePeopleRequestName {
         type Target = ::std::string::String;
@@ -246,6 +253,7 @@ pub mod types {
     }
     ///`CreatePeopleResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CreatePeopleResponse {
         pub data: CreatePeopleData,
         ///Always `true`.
@@ -258,6 +266,7 @@ pub mod types {
     }
     ///The existing customer with the same e-mail, and the name that was attempted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DuplicatePeople {
         ///The id of the existing customer.
         pub id: ::std::string::String,
@@ -271,6 +280,7 @@ pub mod types {
     }
     ///SalesMap's error envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Error {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<DuplicatePeople>,
@@ -294,6 +304,7 @@ customer's standard fields (`이름`, `소속 기업`, `전화`, `이메일`, `�
 `포지션`) are data fields too.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct FieldValue {
         ///The value of a True/False field.
         #[serde(
@@ -329,6 +340,7 @@ customer's standard fields (`이름`, `소속 기업`, `전화`, `이메일`, `�
     }
     ///`LeadSummary`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct LeadSummary {
         ///When the lead was created, UTC with milliseconds.
         #[serde(rename = "createdAt")]
@@ -369,6 +381,7 @@ customer's standard fields (`이름`, `소속 기업`, `전화`, `이메일`, `�
     }
     ///`PeopleSummary`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PeopleSummary {
         ///When the customer was created, UTC with milliseconds.
         #[serde(rename = "createdAt")]
@@ -386,6 +399,7 @@ customer's standard fields (`이름`, `소속 기업`, `전화`, `이메일`, `�
     ///`SalesmapCreateLeadIdempotencyKey`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SalesmapCreateLeadIdempotencyKey(::std::string::String);
     impl ::std::ops::Deref for SalesmapCreateLeadIdempotencyKey {
         type Target = ::std::string::String;
@@ -450,6 +464,7 @@ customer's standard fields (`이름`, `소속 기업`, `전화`, `이메일`, `�
     ///`SalesmapCreatePeopleIdempotencyKey`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SalesmapCreatePeopleIdempotencyKey(::std::string::String);
     impl ::std::ops::Deref for SalesmapCreatePeopleIdempotencyKey {
         type Target = ::std::string::String;

@@ -62,11 +62,7 @@ impl Drain for ToTracing {
             return Ok(());
         }
         let message = record.msg().to_string();
-        let detail = fields
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let detail = detail(&fields);
         match record.level() {
             slog::Level::Critical | slog::Level::Error => {
                 tracing::error!(target: "dropshot", "{message} {detail}")
@@ -76,5 +72,34 @@ impl Drain for ToTracing {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// A record's fields as `k=v` pairs, with a `uri`'s query dropped: a query may carry
+/// a token (`?access_token=`) or a value of the request, and nothing a request
+/// carried is logged.
+fn detail(fields: &BTreeMap<String, String>) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "uri" => format!("{k}={}", v.split('?').next().unwrap_or("")),
+            _ => format!("{k}={v}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_warning_never_carries_the_query() {
+        let fields = [
+            ("method", "POST"),
+            ("uri", "/v2/people?access_token=crm_secret&q=1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(super::detail(&fields), "method=POST uri=/v2/people");
     }
 }

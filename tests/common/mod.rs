@@ -1,7 +1,8 @@
 //! A real server on an ephemeral loopback port, on a fresh database of the
 //! backend a test is run against, with a workspace and token made through the
 //! same admin code the CLI runs; and `each_backend!`, which runs one test
-//! function against every store.
+//! function against every store. Also included by `cli/tests/cli.rs` (`#[path]`),
+//! which drives `crm-cli` against it (on SQLite: the shell does not see the store).
 //!
 //! A test about the service is written once, as `async fn name(backend: Backend)`
 //! followed by `each_backend!(name);`: that makes the tests `name::sqlite` and

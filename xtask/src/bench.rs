@@ -73,7 +73,7 @@ impl Plan {
 
 /// Runs the bench and writes the report; `Ok(false)` when a request failed.
 pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
-    let target_dir = target_dir(root);
+    let target_dir = crate::target_dir(root);
     if cfg!(debug_assertions) && !options.skip_build {
         return hand_over_to_release(root, &target_dir, &options);
     }
@@ -359,13 +359,6 @@ fn cargo_build_release(root: &Path, args: &[&str]) -> anyhow::Result<()> {
         args.join(" ")
     );
     Ok(())
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
 }
 
 /// What SalesMap people and the no-op handler need of fixtures: nothing but the

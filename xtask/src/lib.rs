@@ -1,10 +1,14 @@
 //! The xtask library: what `cargo xtask` runs, also callable from tests.
 
 pub mod bench;
+pub mod breaking;
+pub mod clients;
 pub mod contract;
 pub mod generate;
 pub mod lint;
+pub mod live;
 pub mod mutants;
+pub mod openapi_diff;
 pub mod schemathesis;
 
 use anyhow::Context as _;
@@ -15,6 +19,14 @@ pub fn project_root() -> PathBuf {
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR` (relative to the root) or `target/`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
 }
 
 /// Not an OpenAPI document: the contract check's reviewed list of gaps.
@@ -37,6 +49,23 @@ pub fn documents(root: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     }
     docs.sort();
     Ok(docs)
+}
+
+/// A pinned npm tool's executable, `<dir>/node_modules/.bin/<bin>`, installed
+/// with `npm ci` in `dir` (its `package-lock.json`) when missing.
+pub fn npm_tool(root: &Path, dir: &str, bin: &str) -> anyhow::Result<PathBuf> {
+    let dir_path = root.join(dir);
+    let tool = dir_path.join("node_modules/.bin").join(bin);
+    if !tool.exists() {
+        println!("installing {bin}: npm ci in {dir}");
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir_path)
+            .status()
+            .context("running npm (Node.js and npm are needed)")?;
+        anyhow::ensure!(status.success(), "npm ci in {dir} failed");
+    }
+    Ok(tool)
 }
 
 /// A YAML document as JSON, for comparison.

@@ -9,7 +9,7 @@
 
 use anyhow::Context as _;
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// Where the pinned CLI is installed, under the project root.
@@ -49,22 +49,6 @@ struct Location {
 struct Position {
     line: u64,
     col: u64,
-}
-
-/// The pinned `redocly` executable, installed with `npm ci` if it is not yet.
-fn redocly(root: &Path) -> anyhow::Result<PathBuf> {
-    let dir = root.join(TOOL_DIR);
-    let bin = dir.join("node_modules/.bin/redocly");
-    if !bin.exists() {
-        println!("installing Redocly CLI: npm ci in {TOOL_DIR}");
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .context("running npm (Node.js and npm are needed for the lint)")?;
-        anyhow::ensure!(status.success(), "npm ci in {TOOL_DIR} failed");
-    }
-    Ok(bin)
 }
 
 /// Lints one document; the problems found, as printable lines.
@@ -133,7 +117,7 @@ fn lint(root: &Path, redocly: &Path, document: &Path) -> anyhow::Result<Vec<Stri
 
 /// Lints every document and prints the outcome. Ok(false) on any problem.
 pub fn run(root: &Path) -> anyhow::Result<bool> {
-    let redocly = redocly(root)?;
+    let redocly = crate::npm_tool(root, TOOL_DIR, "redocly")?;
     let mut passed = true;
     for (name, path) in crate::documents(root)? {
         let problems = lint(root, &redocly, &path)?;

@@ -1,8 +1,14 @@
 //! Project chores, as `cargo xtask <command>`:
 //!
-//! - `generate [--check]`: regenerate the progenitor client in `client/src/` from
-//!   `openapi/*.yaml`, or fail with a diff when the checked-in client is stale;
+//! - `generate [--check] [--lang rust|typescript|python]`: regenerate every client
+//!   from `openapi/*.yaml` (see `xtask/src/generate/`), or fail naming each stale
+//!   file with a diff;
+//! - `test-clients [--lang rust|typescript|python]`: each language's generated
+//!   client against a live server (see `xtask/src/clients.rs`);
 //! - `contract`: compare each YAML document with what the server emits;
+//! - `breaking [--base GITREF] [--format json] [--release]`: the breaking-change
+//!   gate, every document against its released snapshot (`openapi/released/`) or
+//!   a git ref (see `xtask/src/breaking/`);
 //! - `openapi NAME`: print the document the server emits for a family;
 //! - `bench [--quick] [--seconds N]`: benchmark the release server's creates
 //!   against its baselines (see `xtask/src/bench.rs`);
@@ -26,14 +32,41 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Regenerate the client from openapi/*.yaml.
+    /// Regenerate every client (Rust, TypeScript, Python) from openapi/*.yaml.
     Generate {
-        /// Change nothing; exit 1 with a diff if the checked-in client is stale.
+        /// Change nothing; exit 1 naming each stale file, with a diff.
         #[arg(long)]
         check: bool,
+        /// Only these languages (all by default).
+        #[arg(long = "lang", value_enum)]
+        langs: Vec<xtask::generate::Lang>,
+    },
+    /// Each language's generated client (Rust as a new cargo project, TypeScript,
+    /// Python) against a live server; then the rows they made, in the database.
+    TestClients {
+        /// Only these languages (all by default).
+        #[arg(long = "lang", value_enum)]
+        langs: Vec<xtask::generate::Lang>,
     },
     /// Diff every YAML document against the server's emitted document.
     Contract,
+    /// Compare every document in openapi/ with its released snapshot (openapi/released/)
+    /// or a git ref; exit 1 on a breaking change unless info.version raised its major.
+    Breaking {
+        /// Compare with the documents at this git ref instead of the released snapshots.
+        #[arg(long, value_name = "GITREF", conflicts_with = "release")]
+        base: Option<String>,
+        /// How to print the findings.
+        #[arg(long, value_enum, default_value_t = xtask::breaking::Format::Text)]
+        format: xtask::breaking::Format,
+        /// Record the current documents in openapi/released/ (refused when a changed
+        /// document did not raise its version, or broke clients without a new major).
+        #[arg(long)]
+        release: bool,
+        /// The project root (tests point it at a copy).
+        #[arg(long, hide = true)]
+        root: Option<std::path::PathBuf>,
+    },
     /// Print the server's emitted document for one family (salesmap, ...).
     Openapi { name: String },
     /// Benchmark the release server: creates/s and latency per create operation, against a
@@ -107,13 +140,36 @@ enum Cmd {
     },
 }
 
+/// The languages asked for, or all of them.
+fn all_if_empty(langs: Vec<xtask::generate::Lang>) -> Vec<xtask::generate::Lang> {
+    if langs.is_empty() {
+        xtask::generate::Lang::ALL.to_vec()
+    } else {
+        langs
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = xtask::project_root();
     let result = match cli.command {
-        Cmd::Generate { check } => xtask::generate::run(&root, check),
+        Cmd::Generate { check, langs } => xtask::generate::run(&root, check, &all_if_empty(langs)),
+        Cmd::TestClients { langs } => xtask::clients::run(&root, &all_if_empty(langs)),
         Cmd::Contract => xtask::contract::run(&root),
         Cmd::Lint => xtask::lint::run(&root),
+        Cmd::Breaking {
+            base,
+            format,
+            release,
+            root: other_root,
+        } => xtask::breaking::run(
+            other_root.as_deref().unwrap_or(&root),
+            &xtask::breaking::Options {
+                base: base.map_or(xtask::breaking::Base::Released, xtask::breaking::Base::Git),
+                format,
+                release,
+            },
+        ),
         Cmd::Openapi { name } if name == "raw" => {
             crm_api::contract::dropshot_document().and_then(|doc| {
                 println!("{}", serde_json::to_string_pretty(&doc)?);

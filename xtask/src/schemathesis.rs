@@ -12,21 +12,10 @@
 //! `schemathesis_hooks.py` adds (loaded through `SCHEMATHESIS_HOOKS`) decide
 //! which refusals of a valid request a documented rule explains.
 
+use crate::live;
 use anyhow::Context as _;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-/// Kills the server on every way out.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::process::Command;
 
 pub struct Options {
     /// The `st` executable.
@@ -53,121 +42,9 @@ fn random_seed() -> u64 {
     hasher.finish() % 1_000_000_000
 }
 
-/// Runs `crm admin` and returns what it printed (JSON).
-fn crm_admin(crm: &Path, db: &Path, args: &[&str]) -> anyhow::Result<serde_json::Value> {
-    let out = Command::new(crm)
-        .arg("admin")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "crm admin {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(serde_json::from_slice(&out.stdout)?)
-}
-
-/// A server on a fresh, seeded database, and its token.
-struct Live {
-    _server: Server,
-    _dir: tempfile::TempDir,
-    port: u16,
-    token: String,
-    /// The seeded organization's uuid, for the hooks to name in valid leads.
-    organization: String,
-}
-
-/// Starts `crm serve` on a new database and seeds the records the documents'
-/// examples name. Each document of each seed gets its own, so a seed replays alone
-/// exactly as it ran (nothing left by an earlier document or seed).
-fn start(crm: &Path) -> anyhow::Result<Live> {
-    let dir = tempfile::tempdir()?;
-    let db = dir.path().join("crm.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-
-    let mut child = Command::new(crm)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--db"])
-        .arg(&db)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("starting crm serve")?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let server = Server(child);
-    let mut token = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        if line.trim().starts_with("crm_") {
-            token = Some(line.trim().to_owned());
-        }
-        if line.starts_with("Try: curl") {
-            break;
-        }
-    }
-    let token = token.context("crm serve printed no token")?;
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-
-    // Ids 1 (the contact) and 5, 6, 7 (after the four standard fields) are what the
-    // documents' examples use.
-    let organization = crm_admin(
-        crm,
-        &db,
-        &["organization", "--workspace", "1", "--name", "Acme Inc"],
-    )?;
-    let organization = organization["organization"]["uuid"]
-        .as_str()
-        .context("crm admin organization printed no uuid")?
-        .to_owned();
-    for (name, key, kind) in [
-        ("좋아하는 색", "cf_favorite_color", "text"),
-        ("예산", "cf_budget", "number"),
-        ("Budget", "bc_budget", "number"),
-    ] {
-        crm_admin(
-            crm,
-            &db,
-            &[
-                "field",
-                "--workspace",
-                "1",
-                "--entity",
-                "person",
-                "--name",
-                name,
-                "--key",
-                key,
-                "--type",
-                kind,
-            ],
-        )?;
-    }
-    Ok(Live {
-        _server: server,
-        _dir: dir,
-        port,
-        token,
-        organization,
-    })
-}
-
 /// Returns Ok(false) when Schemathesis reports a failure for any document and seed.
 pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--bin", "crm"])
-        .current_dir(root)
-        .status()?;
-    anyhow::ensure!(status.success(), "building crm failed");
-    let crm = root.join("target/debug/crm");
+    let crm = live::build_crm(root)?;
     let seeds: Vec<u64> = match options.seed {
         Some(seed) => vec![seed],
         None => std::iter::once(FIXED_SEED)
@@ -185,13 +62,13 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
     for &seed in &seeds {
         for (name, path) in crate::documents(root)? {
             println!("== schemathesis: openapi/{name}.yaml, seed {seed}");
-            let live = start(&crm)?;
+            let live = live::start(&crm)?;
             let status = Command::new(&options.st)
                 .arg("--config-file")
                 .arg(root.join("schemathesis.toml"))
                 .arg("run")
                 .arg(&path)
-                .args(["--url", &format!("http://127.0.0.1:{}", live.port)])
+                .args(["--url", &live.url()])
                 .args(["--header", &format!("Authorization: Bearer {}", live.token)])
                 .args(["--max-examples", &options.max_examples.to_string()])
                 .args(["--seed", &seed.to_string()])

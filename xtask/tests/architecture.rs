@@ -25,7 +25,7 @@ fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root).unwrap().display().to_string()
 }
 
-/// The hand-written Rust of the project (the generated client excepted).
+/// The hand-written Rust of the project (what `cargo xtask generate` writes excepted).
 fn hand_written(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in [
@@ -42,8 +42,18 @@ fn hand_written(root: &Path) -> Vec<PathBuf> {
             files.extend(rust_files(&dir));
         }
     }
-    files.push(root.join("client/src/lib.rs"));
-    files.push(root.join("build.rs"));
+    for dir in ["client/examples", "cli/tests", "client-mock/tests"] {
+        files.extend(rust_files(&root.join(dir)));
+    }
+    for file in [
+        "client/src/lib.rs",
+        "cli/src/lib.rs",
+        "cli/src/main.rs",
+        "client-mock/src/lib.rs",
+        "build.rs",
+    ] {
+        files.push(root.join(file));
+    }
     files
 }
 

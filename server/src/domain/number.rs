@@ -148,4 +148,26 @@ mod tests {
             assert_eq!(exact(literal), Err(why), "{literal}");
         }
     }
+
+    /// The representation `exact` compares is the one `decimal` documents: one
+    /// form per value, whatever zeros and exponent the literal wrote it with.
+    #[test]
+    fn decimal_is_digits_times_a_power_of_ten() {
+        for (literal, form) in [
+            ("1500", (false, "15", 2)),
+            ("1500.000", (false, "15", 2)),
+            ("1.5e3", (false, "15", 2)),
+            ("15E+2", (false, "15", 2)),
+            ("0.0015", (false, "15", -4)),
+            ("-150e-1", (true, "15", 0)),
+            ("100", (false, "1", 2)),
+            ("-0.0", (false, "", 0)),
+        ] {
+            assert_eq!(
+                decimal(literal),
+                Some((form.0, form.1.to_owned(), form.2)),
+                "{literal}"
+            );
+        }
+    }
 }

@@ -182,4 +182,22 @@ mod tests {
         assert!(accepted("a b"));
         assert!(!accepted("a\tb"));
     }
+
+    /// The README promises keys may be kept up to 100 years (`--idempotency-ttl-secs`
+    /// is bounded by `MAX_TTL`): claims older than that, and only those, are expired.
+    #[test]
+    fn the_longest_ttl_is_a_hundred_years_and_still_a_timestamp() {
+        use chrono::Datelike;
+        // `now` after the expiry, so the difference is the TTL plus a moment.
+        let oldest = Idempotency::not_before(MAX_TTL).0;
+        let day = Idempotency::not_before(Duration::from_secs(86_400)).0;
+        let now = Timestamp::now().0;
+        assert_eq!(
+            (now - oldest).num_days(),
+            36_525,
+            "100 years of 365.25 days"
+        );
+        assert!((99..=100).contains(&(now.year() - oldest.year())));
+        assert_eq!((now - day).num_seconds(), 86_400);
+    }
 }

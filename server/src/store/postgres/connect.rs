@@ -66,7 +66,10 @@ pub fn pool(url: &str, options: &PostgresOptions) -> anyhow::Result<(Pool, Strin
     // Session settings ride on the startup packet, so that every pooled
     // connection has them from its first statement. A transaction left idle
     // (a server stalled mid-create) is ended by the database, releasing its
-    // locks and keys for the other servers.
+    // locks and keys for the other servers. These are PostgreSQL's settings: a
+    // compatible database that lacks one of them refuses the connection at start
+    // (an unknown setting in the startup packet is fatal), which is where a port
+    // to CockroachDB or YugabyteDB would begin.
     let ours = format!(
         "-c synchronous_commit={synchronous_commit} -c statement_timeout={ms} \
              -c idle_in_transaction_session_timeout={ms}"

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.field_value import FieldValue
+
+
+T = TypeVar("T", bound="CreatePeopleRequest")
+
+
+@_attrs_define
+class CreatePeopleRequest:
+    """
+    Attributes:
+        name (str): 생성하려는 고객의 이름 (the customer's name).
+        organization_id (None | str | Unset): 고객와 연결된 회사의 Id (the id of the customer's organization).
+        memo (None | str | Unset): 고객 생성 시 작성할 메모 (a memo written with the customer).
+        field_list (list[FieldValue] | None | Unset): 생성할 고객의 데이터필드 (the customer's data fields), standard fields
+            included.
+    """
+
+    name: str
+    organization_id: None | str | Unset = UNSET
+    memo: None | str | Unset = UNSET
+    field_list: list[FieldValue] | None | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        organization_id: None | str | Unset
+        if isinstance(self.organization_id, Unset):
+            organization_id = UNSET
+        else:
+            organization_id = self.organization_id
+
+        memo: None | str | Unset
+        if isinstance(self.memo, Unset):
+            memo = UNSET
+        else:
+            memo = self.memo
+
+        field_list: list[dict[str, Any]] | None | Unset
+        if isinstance(self.field_list, Unset):
+            field_list = UNSET
+        elif isinstance(self.field_list, list):
+            field_list = []
+            for field_list_type_0_item_data in self.field_list:
+                field_list_type_0_item = field_list_type_0_item_data.to_dict()
+                field_list.append(field_list_type_0_item)
+
+        else:
+            field_list = self.field_list
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "name": name,
+            }
+        )
+        if organization_id is not UNSET:
+            field_dict["organizationId"] = organization_id
+        if memo is not UNSET:
+            field_dict["memo"] = memo
+        if field_list is not UNSET:
+            field_dict["fieldList"] = field_list
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.field_value import FieldValue  # noqa: PLC0415
+
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        def _parse_organization_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        organization_id = _parse_organization_id(d.pop("organizationId", UNSET))
+
+        def _parse_memo(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        memo = _parse_memo(d.pop("memo", UNSET))
+
+        def _parse_field_list(data: object) -> list[FieldValue] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                field_list_type_0 = []
+                _field_list_type_0 = data
+                for field_list_type_0_item_data in _field_list_type_0:
+                    field_list_type_0_item = FieldValue.from_dict(field_list_type_0_item_data)
+
+                    field_list_type_0.append(field_list_type_0_item)
+
+                return field_list_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[FieldValue] | None | Unset, data)
+
+        field_list = _parse_field_list(d.pop("fieldList", UNSET))
+
+        create_people_request = cls(
+            name=name,
+            organization_id=organization_id,
+            memo=memo,
+            field_list=field_list,
+        )
+
+        create_people_request.additional_properties = d
+        return create_people_request
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

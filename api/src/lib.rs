@@ -143,10 +143,65 @@ pub trait CrmApi {
         rqctx: RequestContext<Self::Context>,
         path: Path<DocumentPath>,
     ) -> Result<http::Response<Body>, HttpError>;
+
+    /// What this server is, with links to the reference and the documents.
+    #[endpoint {
+        method = GET,
+        path = "/",
+        unpublished = true,
+    }]
+    async fn home_page(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<Body>, HttpError>;
+
+    /// The reference's index: every family, its version and operations.
+    #[endpoint {
+        method = GET,
+        path = "/docs",
+        unpublished = true,
+    }]
+    async fn docs_index(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<http::Response<Body>, HttpError>;
+
+    /// A family's interactive reference, rendered in the browser from the document
+    /// served at `/openapi/<family>.yaml`.
+    #[endpoint {
+        method = GET,
+        path = "/docs/{family}",
+        unpublished = true,
+    }]
+    async fn docs_family(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<FamilyPath>,
+    ) -> Result<http::Response<Body>, HttpError>;
+
+    /// The files the pages load (Swagger UI, embedded in the binary).
+    #[endpoint {
+        method = GET,
+        path = "/assets/{file}",
+        unpublished = true,
+    }]
+    async fn docs_asset(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<AssetPath>,
+    ) -> Result<http::Response<Body>, HttpError>;
 }
 
 #[derive(Deserialize, JsonSchema)]
 pub struct DocumentPath {
     /// A file name in `openapi/`, for example `salesmap.yaml`.
     pub document: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct FamilyPath {
+    /// A family's name: its document's file name without `.yaml`.
+    pub family: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+pub struct AssetPath {
+    /// A file the pages load, for example `swagger-ui-bundle.js`.
+    pub file: String,
 }

@@ -11,7 +11,7 @@ use crm_api::body::{JsonBody, MultiFormatBody};
 use crm_api::extract::{Lenient, LenientShared};
 use crm_api::headers::{Headers, IdempotencyKeyHeader};
 use crm_api::operation::{CreatedOr, OkOr};
-use crm_api::{self as api, CrmApi, DocumentPath};
+use crm_api::{self as api, AssetPath, CrmApi, DocumentPath, FamilyPath};
 use dropshot::{ApiDescription, ApiEndpoint, ApiEndpointVersions};
 use dropshot::{
     Body, ConfigDropshot, HttpError, HttpResponseCreated, HttpServer, Path, RequestContext,
@@ -132,6 +132,32 @@ impl CrmApi for CrmServer {
             .body(Body::from(*text))
             .map_err(|e| HttpError::for_internal_error(e.to_string()))
     }
+
+    async fn home_page(
+        rqctx: RequestContext<ServerContext>,
+    ) -> Result<http::Response<Body>, HttpError> {
+        rqctx.context().docs.home()
+    }
+
+    async fn docs_index(
+        rqctx: RequestContext<ServerContext>,
+    ) -> Result<http::Response<Body>, HttpError> {
+        rqctx.context().docs.index()
+    }
+
+    async fn docs_family(
+        rqctx: RequestContext<ServerContext>,
+        path: Path<FamilyPath>,
+    ) -> Result<http::Response<Body>, HttpError> {
+        rqctx.context().docs.family(&path.into_inner().family)
+    }
+
+    async fn docs_asset(
+        _rqctx: RequestContext<ServerContext>,
+        path: Path<AssetPath>,
+    ) -> Result<http::Response<Body>, HttpError> {
+        crate::docs::asset(&path.into_inner().file)
+    }
 }
 
 /// Starts serving; the returned server reports its bound address (useful with
@@ -182,6 +208,7 @@ pub fn serve(
             config.dropped_log_lines,
         )),
         store,
+        docs: Arc::new(crate::docs::Site::new(specs)?),
         specs,
         idempotency_ttl: config.idempotency_ttl,
         body_budget,

@@ -1,5 +1,7 @@
-//! What every handler shares: the store, the embedded documents and settings.
+//! What every handler shares: the store, the embedded documents (and the pages
+//! rendered from them) and settings.
 
+use crate::docs::Site;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crm_api::body::budget::{BodyBudget, BodyBudgetContext};
@@ -13,6 +15,8 @@ pub type Specs = &'static [(&'static str, &'static str)];
 pub struct ServerContext {
     pub store: Arc<dyn Store>,
     pub specs: Specs,
+    /// The pages of `/`, `/docs` and `/docs/<family>`, rendered from `specs`.
+    pub docs: Arc<Site>,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
     pub metrics: Arc<Metrics>,

@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod canonical;
 pub mod context;
+pub mod docs;
 pub mod domain;
 mod families;
 pub mod metrics;

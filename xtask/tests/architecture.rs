@@ -51,6 +51,7 @@ fn hand_written(root: &Path) -> Vec<PathBuf> {
         "cli/src/main.rs",
         "client-mock/src/lib.rs",
         "build.rs",
+        "server/build.rs",
     ] {
         files.push(root.join(file));
     }

@@ -28,7 +28,9 @@
 //!   environment's `CRM_BIND`/`CRM_DB`, `--request-timeout-secs`,
 //!   `--max-inflight-body-bytes`, `--shutdown-grace-secs`), the log's queue,
 //!   idle sockets (`serve_flags.rs`, `operations.rs`, `body_budget.rs`'s real
-//!   binary and start-up refusal).
+//!   binary and start-up refusal), the pages of `/docs` (`docs_served.rs`, and
+//!   `docs_browser.rs`, whose try-it create is one more SalesMap create in a
+//!   browser), and `crm-cli` (`cli/tests/cli.rs`).
 
 #![allow(dead_code)]
 

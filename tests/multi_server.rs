@@ -10,11 +10,13 @@
 //! four worker threads. Without PostgreSQL these tests say loudly that they are
 //! skipped (and fail under CRM_REQUIRE_POSTGRES=1).
 
+mod common;
 #[path = "support/crm_process.rs"]
 mod crm_process;
 #[path = "support/postgres.rs"]
 mod postgres;
 
+use common::race;
 use crm_process::{admin, create, send, tenant, Crm, Tenant};
 use crm_testkit::{operation, Operation, OPERATIONS};
 use serde_json::{json, Value};
@@ -27,30 +29,6 @@ fn servers(url: &str, n: usize) -> Vec<Crm> {
     (0..n)
         .map(|_| Crm::start(Path::new(url), &[], &[]).unwrap_or_else(|e| panic!("{e:?}")))
         .collect()
-}
-
-/// Runs `attempt(i)` for `i` in `0..n`, each on its own task, all released at
-/// once; the results in the order of `i`.
-async fn race<T, F>(n: usize, attempt: impl Fn(usize) -> F) -> Vec<T>
-where
-    F: std::future::Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    let barrier = Arc::new(tokio::sync::Barrier::new(n));
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let (barrier, attempt) = (barrier.clone(), attempt(i));
-            tokio::spawn(async move {
-                barrier.wait().await;
-                attempt.await
-            })
-        })
-        .collect();
-    let mut results = Vec::with_capacity(n);
-    for task in tasks {
-        results.push(task.await.expect("a racing request panicked"));
-    }
-    results
 }
 
 /// 100 creates of `op` with `body(i)`, request `i` sent to server `i % n`.

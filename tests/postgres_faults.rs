@@ -78,6 +78,24 @@ async fn timed_create(crm: &Crm, op: &Operation, t: &Tenant, suffix: &str) -> (u
     }
 }
 
+/// Nothing is stored for the 503'd creates: every operation's under each of
+/// `tags` (as [`all_unavailable`] sent them), and each of `refused`.
+fn nothing_stored(url: &str, tags: &[&str], refused: &[(&'static Operation, String)]) {
+    for op in &OPERATIONS {
+        for tag in tags {
+            assert_eq!(stored(url, op, &format!("{tag}-{}", op.operation_id)), 0);
+        }
+    }
+    for (op, suffix) in refused {
+        assert_eq!(
+            stored(url, op, suffix),
+            0,
+            "{}: a 503 stored nothing",
+            op.name()
+        );
+    }
+}
+
 /// Every operation answers 503 in its envelope (suffixes `{tag}-{op}`).
 async fn all_unavailable(crm: &Crm, t: &Tenant, tag: &str) {
     for op in &OPERATIONS {
@@ -135,19 +153,7 @@ async fn a_stopped_database_is_a_503_in_every_family_and_the_server_recovers() {
     all_unavailable(&crm, &t, "down-uncached").await;
     cluster.start_again().unwrap();
     let refused = all_recover(&crm, &t, "back").await;
-    for op in &OPERATIONS {
-        for tag in ["down", "down-uncached"] {
-            assert_eq!(stored(&url, op, &format!("{tag}-{}", op.operation_id)), 0);
-        }
-    }
-    for (op, suffix) in refused {
-        assert_eq!(
-            stored(&url, op, &suffix),
-            0,
-            "{}: a 503 stored nothing",
-            op.name()
-        );
-    }
+    nothing_stored(&url, &["down", "down-uncached"], &refused);
     let log = crm.stop();
     assert!(log.contains("the database cannot take writes"), "{log}");
     assert!(!log.contains("status=500"), "{log}");
@@ -177,17 +183,7 @@ async fn a_stalled_database_is_a_503_within_the_request_timeout_and_the_server_r
         all_unavailable(&crm, &t, "stalled").await;
     }
     let refused = all_recover(&crm, &t, "resumed").await;
-    for op in &OPERATIONS {
-        assert_eq!(stored(&url, op, &format!("stalled-{}", op.operation_id)), 0);
-    }
-    for (op, suffix) in refused {
-        assert_eq!(
-            stored(&url, op, &suffix),
-            0,
-            "{}: a 503 stored nothing",
-            op.name()
-        );
-    }
+    nothing_stored(&url, &["stalled"], &refused);
     let log = crm.stop();
     assert!(log.contains("did not answer within 2 s"), "{log}");
     assert!(!log.contains("status=500"), "{log}");

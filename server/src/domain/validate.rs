@@ -38,11 +38,6 @@ fn characters(n: usize) -> &'static str {
     }
 }
 
-/// `length` for an optional field.
-pub fn optional_length(field: &str, value: Option<&str>, max: usize) -> Result<(), DomainError> {
-    value.map_or(Ok(()), |v| length(field, v, 0, max))
-}
-
 /// An e-mail address as `format: email` means it in practice, by the one rule of
 /// [`crate::canonical::email`]: one `@`, a non-empty local part, a domain name with
 /// a dot, no spaces, no invisible characters, no display name, at most 254

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Tenant, TestServer};
+use common::{each_backend, Backend, Tenant, TestServer};
 use crm_client::bigchange::{types, Client};
 use serde_json::{json, Value};
 
@@ -47,9 +47,8 @@ fn problem(status: u16, title: &str, section: &str, detail: &str) -> Value {
     })
 }
 
-#[tokio::test]
-async fn creates_a_person_with_every_field() {
-    let server = TestServer::start().await;
+async fn creates_a_person_with_every_field(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let contact = server
         .admin(crm::cli::AdminCommand::Organization {
@@ -105,19 +104,16 @@ async fn creates_a_person_with_every_field() {
     assert_eq!(created.status().as_u16(), 201);
     let id = created.into_inner().id.to_string();
 
-    let (texts, flags): (Vec<String>, (bool, i64, i64)) = server
-        .db()
-        .query_row(
-            "SELECT name, first_name, last_name, email, title, mobile, landline, extension, position,
+    let (texts, flags): (Vec<String>, (bool, i64, i64)) = server.db().query_row(
+        "SELECT name, first_name, last_name, email, title, mobile, landline, extension, position,
                     department, is_opted_out, organization_id, workspace_id
              FROM people WHERE uuid = ?1",
-            [&id],
-            |r| {
-                let texts = (0..10).map(|i| r.get(i)).collect::<Result<Vec<String>, _>>()?;
-                Ok((texts, (r.get(10)?, r.get(11)?, r.get(12)?)))
-            },
-        )
-        .unwrap();
+        &[&id],
+        |r| {
+            let texts = (0..10).map(|i| r.get(i)).collect();
+            (texts, (r.get(10), r.get(11), r.get(12)))
+        },
+    );
     assert_eq!(
         texts,
         [
@@ -136,12 +132,7 @@ async fn creates_a_person_with_every_field() {
     assert_eq!(flags, (true, contact_id, t.workspace_id));
     let values: Vec<(i64, String)> = server
         .db()
-        .prepare("SELECT v.definition_id, v.value FROM field_values v JOIN people p ON p.id = v.record_id WHERE p.uuid = ?1 ORDER BY 1")
-        .unwrap()
-        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .query("SELECT v.definition_id, v.value FROM field_values v JOIN people p ON p.id = v.record_id WHERE p.uuid = ?1 ORDER BY 1", &[&id], |r| (r.get(0), r.get(1)));
     // The null value is "no value": nothing stored for it. An integer stays one.
     assert_eq!(
         values,
@@ -149,10 +140,10 @@ async fn creates_a_person_with_every_field() {
     );
     server.stop().await;
 }
+each_backend!(creates_a_person_with_every_field);
 
-#[tokio::test]
-async fn integer_and_uuid_ids_name_the_same_records() {
-    let server = TestServer::start().await;
+async fn integer_and_uuid_ids_name_the_same_records(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let org = server
         .admin(crm::cli::AdminCommand::Organization {
@@ -184,12 +175,7 @@ async fn integer_and_uuid_ids_name_the_same_records() {
 
     let orgs: Vec<(String, i64, String)> = server
         .db()
-        .prepare("SELECT p.uuid, o.id, o.uuid FROM people p JOIN organizations o ON o.id = p.organization_id ORDER BY p.id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .query("SELECT p.uuid, o.id, o.uuid FROM people p JOIN organizations o ON o.id = p.organization_id ORDER BY p.id", &[], |r| (r.get(0), r.get(1), r.get(2)));
     assert_eq!(
         orgs,
         [
@@ -211,10 +197,10 @@ async fn integer_and_uuid_ids_name_the_same_records() {
     assert_eq!(server.count("organizations"), 1);
     server.stop().await;
 }
+each_backend!(integer_and_uuid_ids_name_the_same_records);
 
-#[tokio::test]
-async fn every_failure_is_a_problem_and_stores_nothing() {
-    let server = TestServer::start().await;
+async fn every_failure_is_a_problem_and_stores_nothing(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
     let unscoped = server
@@ -271,10 +257,10 @@ async fn every_failure_is_a_problem_and_stores_nothing() {
     assert_eq!(server.count("people"), 0);
     server.stop().await;
 }
+each_backend!(every_failure_is_a_problem_and_stores_nothing);
 
-#[tokio::test]
-async fn validation_failures_are_422_with_errors_by_field() {
-    let server = TestServer::start().await;
+async fn validation_failures_are_422_with_errors_by_field(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
     let mine = server.contact(&t, "Mine").await;
@@ -384,10 +370,10 @@ async fn validation_failures_are_422_with_errors_by_field() {
     assert_eq!(server.count("people"), 1);
     server.stop().await;
 }
+each_backend!(validation_failures_are_422_with_errors_by_field);
 
-#[tokio::test]
-async fn a_store_failure_is_a_500_problem_that_shows_nothing_of_the_cause() {
-    let server = TestServer::start().await;
+async fn a_store_failure_is_a_500_problem_that_shows_nothing_of_the_cause(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let contact = server.contact(&t, "Mine").await;
     let budget = server
@@ -422,6 +408,7 @@ async fn a_store_failure_is_a_500_problem_that_shows_nothing_of_the_cause() {
     assert_eq!(server.count("people"), 0);
     server.stop().await;
 }
+each_backend!(a_store_failure_is_a_500_problem_that_shows_nothing_of_the_cause);
 
 /// The create-person example of the document (`openapi/bigchange.yaml`: BigChange's
 /// reference, with the names the seeds README restores), without an e-mail.
@@ -443,9 +430,8 @@ fn documented_example(contact_id: i64, definition_id: i64) -> Value {
 
 // Issue #11, item 1: the page leaves `email` optional. A person without one is
 // created, and never counts as a duplicate of another without one.
-#[tokio::test]
-async fn a_person_without_an_e_mail_is_created_and_is_never_a_duplicate() {
-    let server = TestServer::start().await;
+async fn a_person_without_an_e_mail_is_created_and_is_never_a_duplicate(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let contact = server.contact(&t, "Acme Facilities").await;
     let budget = server
@@ -479,14 +465,11 @@ async fn a_person_without_an_e_mail_is_created_and_is_never_a_duplicate() {
         assert_eq!(answer.as_object().unwrap().len(), 1, "{answer}");
         ids.push(answer["id"].as_str().unwrap().to_owned());
     }
-    let rows: Vec<(String, Option<String>, Option<String>, String)> = server
-        .db()
-        .prepare("SELECT uuid, email, email_norm, name FROM people ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows: Vec<(String, Option<String>, Option<String>, String)> = server.db().query(
+        "SELECT uuid, email, email_norm, name FROM people ORDER BY id",
+        &[],
+        |r| (r.get(0), r.get(1), r.get(2), r.get(3)),
+    );
     let expected: Vec<_> = ids
         .iter()
         .map(|id| (id.clone(), None, None, "John Smith".to_owned()))
@@ -510,13 +493,13 @@ async fn a_person_without_an_e_mail_is_created_and_is_never_a_duplicate() {
     assert_eq!(server.count("people"), 6);
     server.stop().await;
 }
+each_backend!(a_person_without_an_e_mail_is_created_and_is_never_a_duplicate);
 
 // Issue #11, item 2: BigChange reports validation by field. A missing (or null) or
 // empty forename/surname, an empty title, a missing contactId: 422 with `errors`,
 // every failing field at once; 400 only for a body that is not of the model's shape.
-#[tokio::test]
-async fn every_validation_failure_of_a_well_formed_body_is_422_by_field() {
-    let server = TestServer::start().await;
+async fn every_validation_failure_of_a_well_formed_body_is_422_by_field(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let contact = server.contact(&t, "Acme Facilities").await;
     let budget = server
@@ -600,12 +583,12 @@ async fn every_validation_failure_of_a_well_formed_body_is_422_by_field() {
     assert_eq!(server.count("people"), 0);
     server.stop().await;
 }
+each_backend!(every_validation_failure_of_a_well_formed_body_is_422_by_field);
 
 /// BigChange sends every custom value as a string; a boolean field reads
 /// "true"/"false" in any case and with spaces around, and nothing else.
-#[tokio::test]
-async fn a_boolean_custom_value_is_true_or_false_as_text() {
-    let server = TestServer::start().await;
+async fn a_boolean_custom_value_is_true_or_false_as_text(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let contact = server.contact(&t, "Mine").await;
     let vip = server
@@ -624,15 +607,11 @@ async fn a_boolean_custom_value_is_true_or_false_as_text() {
     {
         let (status, _, body) = post(&server, Some(&t.token), Some(&ws), &send(n, value)).await;
         assert_eq!(status, 201, "{value:?}: {body}");
-        let got: String = server
-            .db()
-            .query_row(
-                "SELECT v.value FROM field_values v JOIN people p ON p.id = v.record_id
+        let got: String = server.db().value(
+            "SELECT v.value FROM field_values v JOIN people p ON p.id = v.record_id
                  WHERE p.uuid = ?1 AND v.definition_id = ?2",
-                rusqlite::params![body["id"].as_str().unwrap(), vip],
-                |r| r.get(0),
-            )
-            .unwrap();
+            &[&body["id"].as_str().unwrap(), &vip],
+        );
         assert_eq!(got, stored, "{value:?}");
     }
     for value in ["yes", "0", ""] {
@@ -652,3 +631,4 @@ async fn a_boolean_custom_value_is_true_or_false_as_text() {
     assert_eq!(server.count("people"), 3);
     server.stop().await;
 }
+each_backend!(a_boolean_custom_value_is_true_or_false_as_text);

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{each_backend, Backend, TestServer};
 use crm_testkit::{Fixtures, Operation, OPERATIONS};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -91,31 +91,18 @@ async fn create(
     (status, retry_after, resp.json().await.unwrap())
 }
 
-fn rows(server: &TestServer, op: &Operation, suffix: &str) -> i64 {
-    let row = (op.stored)(suffix);
-    server
-        .db()
-        .query_row(
-            &format!(
-                "SELECT count(*) FROM {} WHERE {} = ?1",
-                row.table, row.column
-            ),
-            [&row.value],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
-
-#[tokio::test]
-async fn past_the_budget_a_new_body_gets_503_until_the_budget_frees() {
+async fn past_the_budget_a_new_body_gets_503_until_the_budget_frees(backend: Backend) {
     const BODY_MAX: usize = 64 * KIB;
     const SLOW: usize = 4;
-    let server = TestServer::start_with(crm_server::ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        request_body_max_bytes: BODY_MAX,
-        max_inflight_body_bytes: SLOW * BODY_MAX,
-        ..Default::default()
-    })
+    let server = TestServer::start_with(
+        backend,
+        crm_server::ServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            request_body_max_bytes: BODY_MAX,
+            max_inflight_body_bytes: SLOW * BODY_MAX,
+            ..Default::default()
+        },
+    )
     .await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
@@ -165,7 +152,7 @@ async fn past_the_budget_a_new_body_gets_503_until_the_budget_frees() {
             op.name()
         );
         assert_eq!(
-            rows(&server, op, "busy"),
+            server.stored(op, "busy"),
             0,
             "{}: nothing stored",
             op.name()
@@ -189,11 +176,12 @@ async fn past_the_budget_a_new_body_gets_503_until_the_budget_frees() {
             create(&client, &server, op, &fx, &t.token, "freed").await;
         assert_eq!(status, op.success, "{}: {answer}", op.name());
         assert_eq!(retry_after, None);
-        assert_eq!(rows(&server, op, "freed"), 1, "{}: stored once", op.name());
+        assert_eq!(server.stored(op, "freed"), 1, "{}: stored once", op.name());
     }
     metrics.close().await.unwrap();
     server.stop().await;
 }
+each_backend!(past_the_budget_a_new_body_gets_503_until_the_budget_frees);
 
 #[tokio::test]
 async fn a_budget_smaller_than_one_body_is_refused_at_startup() {

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{Tenant, TestServer};
+use common::{each_backend, Backend, Tenant, TestServer};
 use crm_testkit::{Family, Fixtures, Operation, OPERATIONS};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -149,9 +149,8 @@ const SPELLINGS: [(&str, &str); 5] = [
     ("norm@example.com", "\tNorm@Example.COM "),
 ];
 
-#[tokio::test]
-async fn spellings_of_one_address_are_each_familys_duplicate() {
-    let server = TestServer::start().await;
+async fn spellings_of_one_address_are_each_familys_duplicate(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
     let ops = email_operations();
@@ -179,10 +178,10 @@ async fn spellings_of_one_address_are_each_familys_duplicate() {
     assert_eq!(server.count("people"), SPELLINGS.len() as i64);
     server.stop().await;
 }
+each_backend!(spellings_of_one_address_are_each_familys_duplicate);
 
-#[tokio::test]
-async fn invisible_characters_and_display_names_are_refused_naming_the_field() {
-    let server = TestServer::start().await;
+async fn invisible_characters_and_display_names_are_refused_naming_the_field(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
     let ops = email_operations();
@@ -220,10 +219,10 @@ async fn invisible_characters_and_display_names_are_refused_naming_the_field() {
     assert_eq!(server.count("people"), 1, "a refused create stores nothing");
     server.stop().await;
 }
+each_backend!(invisible_characters_and_display_names_are_refused_naming_the_field);
 
-#[tokio::test]
-async fn the_stored_email_is_the_one_given_trimmed() {
-    let server = TestServer::start().await;
+async fn the_stored_email_is_the_one_given_trimmed(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
     for (i, op) in email_operations().into_iter().enumerate() {
@@ -232,14 +231,11 @@ async fn the_stored_email_is_the_one_given_trimmed() {
         let (status, answer) = create(&server, op, &t, &fx, &body).await;
         assert_eq!(status, op.success, "{}: {answer}", op.name());
         let id = op.created_id(&answer).unwrap();
-        let stored: (String, String) = server
-            .db()
-            .query_row(
-                "SELECT email, email_norm FROM people WHERE uuid = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
+        let stored: (String, String) = server.db().query_row(
+            "SELECT email, email_norm FROM people WHERE uuid = ?1",
+            &[&id],
+            |r| (r.get(0), r.get(1)),
+        );
         assert_eq!(
             stored,
             (given.clone(), format!("café.{i}@xn--bcher-kva.de")),
@@ -252,10 +248,10 @@ async fn the_stored_email_is_the_one_given_trimmed() {
     }
     server.stop().await;
 }
+each_backend!(the_stored_email_is_the_one_given_trimmed);
 
-#[tokio::test]
-async fn company_names_compare_by_the_canonical_form() {
-    let server = TestServer::start().await;
+async fn company_names_compare_by_the_canonical_form(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let org_a = server.organization(&t, "OrgA").await;
     let intro = crm_testkit::operation("introzy_create_person");
@@ -289,7 +285,7 @@ async fn company_names_compare_by_the_canonical_form() {
 
     // `crm admin organization` refuses the same company twice.
     let err = crm::cli::admin(
-        server.store.as_ref() as &dyn crm_server::store::AdminStore,
+        server.admin_store(),
         crm::cli::AdminCommand::Organization {
             workspace: t.workspace_id.to_string(),
             name: "orga\u{200b}".into(),
@@ -304,6 +300,7 @@ async fn company_names_compare_by_the_canonical_form() {
     assert_eq!(server.count("organizations"), 3);
     server.stop().await;
 }
+each_backend!(company_names_compare_by_the_canonical_form);
 
 /// Log lines, as a test reads them.
 #[derive(Clone, Default)]
@@ -347,7 +344,7 @@ async fn an_old_database_gets_canonical_keys_and_keeps_rows_that_now_collide() {
     // What the binary before this rule stored, side by side.
     let (a, b, c, d, e, f, org_a, org_b);
     {
-        let conn = rusqlite::Connection::open(&server.db_path).unwrap();
+        let conn = rusqlite::Connection::open(server.db_path()).unwrap();
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .unwrap();
         let ws = t.workspace_id;
@@ -373,10 +370,7 @@ async fn an_old_database_gets_canonical_keys_and_keeps_rows_that_now_collide() {
     };
     let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
 
-    let version: i64 = server
-        .db()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
+    let version: i64 = server.db().value("PRAGMA user_version", &[]);
     // The newest version: 0005 ran, and whatever came after it (SQLite's
     // migrations are the .sql files; PostgreSQL's are in a directory beside them).
     let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/server/migrations"))
@@ -396,14 +390,10 @@ async fn an_old_database_gets_canonical_keys_and_keeps_rows_that_now_collide() {
         } else {
             "name_norm"
         };
-        server
-            .db()
-            .query_row(
-                &format!("SELECT {column} FROM {table} WHERE id = ?1"),
-                [id],
-                |r| r.get(0),
-            )
-            .unwrap()
+        server.db().value(
+            &format!("SELECT {column} FROM {table} WHERE id = ?1"),
+            &[&id],
+        )
     };
     // Every row kept; the older of two that now collide holds the key, the newer
     // is set aside (a key no request can produce).

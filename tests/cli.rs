@@ -1,13 +1,17 @@
 //! The real `crm` binary: admin commands print JSON with the new ids, and `serve`
 //! on an empty database bootstraps a workspace and prints a token that works.
 
+mod common;
+
+use common::{each_backend, Backend, TestDatabase};
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 const CRM: &str = env!("CARGO_BIN_EXE_crm");
 
-fn admin(db: &std::path::Path, args: &[&str]) -> Value {
+fn admin(db: &OsStr, args: &[&str]) -> Value {
     let out = Command::new(CRM)
         .arg("admin")
         .arg("--db")
@@ -23,11 +27,10 @@ fn admin(db: &std::path::Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn admin_commands_print_json_with_ids() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let ws = admin(&db, &["workspace", "--name", "영업팀"]);
+async fn admin_commands_print_json_with_ids(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let db = database.arg();
+    let ws = admin(db, &["workspace", "--name", "영업팀"]);
     let ws_id = ws["workspace"]["id"].as_i64().unwrap();
     assert_eq!(ws["workspace"]["name"], "영업팀");
     assert_eq!(ws["workspace"]["customerId"].as_i64(), Some(ws_id));
@@ -35,7 +38,7 @@ fn admin_commands_print_json_with_ids() {
 
     // By uuid as well as by id.
     let token = admin(
-        &db,
+        db,
         &[
             "token",
             "--workspace",
@@ -51,7 +54,7 @@ fn admin_commands_print_json_with_ids() {
     );
 
     let org = admin(
-        &db,
+        db,
         &[
             "organization",
             "--workspace",
@@ -64,7 +67,7 @@ fn admin_commands_print_json_with_ids() {
     assert!(org["organization"]["uuid"].as_str().is_some());
 
     let pipeline = admin(
-        &db,
+        db,
         &[
             "pipeline",
             "--workspace",
@@ -85,7 +88,7 @@ fn admin_commands_print_json_with_ids() {
     );
 
     let field = admin(
-        &db,
+        db,
         &[
             "field",
             "--workspace",
@@ -104,20 +107,16 @@ fn admin_commands_print_json_with_ids() {
     assert_eq!(field["field"]["type"], "number");
 
     // The stored token is a hash, never the secret.
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let stored: Vec<u8> = conn
-        .query_row("SELECT token_hash FROM tokens", [], |r| r.get(0))
-        .unwrap();
+    let conn = database.connect();
+    let stored: Vec<u8> = conn.value("SELECT token_hash FROM tokens", &[]);
     assert_eq!(stored.len(), 32);
     assert!(!String::from_utf8_lossy(&stored).contains(token["token"].as_str().unwrap()));
     // A new workspace has the standard fields.
-    let names: Vec<String> = conn
-        .prepare("SELECT name FROM field_definitions WHERE workspace_id = ?1 AND entity = 'person' ORDER BY id")
-        .unwrap()
-        .query_map([ws_id], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let names: Vec<String> = conn.query(
+        "SELECT name FROM field_definitions WHERE workspace_id = ?1 AND entity = 'person' ORDER BY id",
+        &[&ws_id],
+        |r| r.get(0),
+    );
     assert_eq!(
         names,
         [
@@ -130,15 +129,15 @@ fn admin_commands_print_json_with_ids() {
             "예산"
         ]
     );
-    let journal: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(journal, "wal");
+    if backend == Backend::Sqlite {
+        let journal: String = conn.value("PRAGMA journal_mode", &[]);
+        assert_eq!(journal, "wal");
+    }
 
     // Errors name the argument.
     let bad = Command::new(CRM)
         .args(["admin", "--db"])
-        .arg(&db)
+        .arg(db)
         .args(["token", "--workspace", "999"])
         .output()
         .unwrap();
@@ -146,6 +145,7 @@ fn admin_commands_print_json_with_ids() {
     assert!(String::from_utf8_lossy(&bad.stderr)
         .contains("--workspace: no workspace with id or uuid \"999\""));
 }
+each_backend!(admin_commands_print_json_with_ids);
 
 /// Every key of `value`, at any depth, with where it is.
 fn keys(value: &Value, at: &str, out: &mut Vec<String>) {
@@ -161,38 +161,34 @@ fn keys(value: &Value, at: &str, out: &mut Vec<String>) {
     }
 }
 
-#[test]
-fn every_admin_command_prints_camel_case_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let ws = admin(&db, &["workspace", "--name", "영업팀"]);
+async fn every_admin_command_prints_camel_case_keys(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let db = database.arg();
+    let ws = admin(db, &["workspace", "--name", "영업팀"]);
     let id = ws["workspace"]["id"].as_i64().unwrap().to_string();
     // `token --workspace` (as before `create` existed) and `token create` both create.
     let legacy = admin(
-        &db,
+        db,
         &["token", "--workspace", &id, "--expires-in-secs", "60"],
     );
-    let created = admin(
-        &db,
-        &["token", "create", "--workspace", &id, "--all-scopes"],
-    );
+    let created = admin(db, &["token", "create", "--workspace", &id, "--all-scopes"]);
     assert_ne!(legacy["tokenId"], created["tokenId"]);
     let revoked = admin(
-        &db,
+        db,
         &["token", "revoke", "--id", &legacy["tokenId"].to_string()],
     );
     let outputs = [
         ws,
         legacy,
         created,
-        admin(&db, &["token", "list", "--workspace", &id]),
+        admin(db, &["token", "list", "--workspace", &id]),
         revoked,
         admin(
-            &db,
+            db,
             &["organization", "--workspace", &id, "--name", "세일즈맵"],
         ),
         admin(
-            &db,
+            db,
             &[
                 "pipeline",
                 "--workspace",
@@ -204,7 +200,7 @@ fn every_admin_command_prints_camel_case_keys() {
             ],
         ),
         admin(
-            &db,
+            db,
             &[
                 "field",
                 "--workspace",
@@ -242,11 +238,11 @@ fn every_admin_command_prints_camel_case_keys() {
         assert!(all.iter().any(|k| k == key), "{key} missing: {all:?}");
     }
 }
+each_backend!(every_admin_command_prints_camel_case_keys);
 
-#[tokio::test]
-async fn serve_bootstraps_an_empty_database_and_its_token_works() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
+async fn serve_bootstraps_an_empty_database_and_its_token_works(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let db = database.arg();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -254,7 +250,7 @@ async fn serve_bootstraps_an_empty_database_and_its_token_works() {
         .port();
     let mut child = Command::new(CRM)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--db"])
-        .arg(&db)
+        .arg(db)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -292,13 +288,11 @@ async fn serve_bootstraps_an_empty_database_and_its_token_works() {
     child.wait().unwrap();
     let created = created.expect("the server answered");
     assert_eq!(created.data.people.name, "홍길동");
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let (name, ws): (String, String) = conn
-        .query_row(
-            "SELECT p.name, w.name FROM people p JOIN workspaces w ON w.id = p.workspace_id WHERE p.uuid = ?1",
-            [&created.data.people.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (name, ws): (String, String) = database.connect().query_row(
+        "SELECT p.name, w.name FROM people p JOIN workspaces w ON w.id = p.workspace_id WHERE p.uuid = ?1",
+        &[&created.data.people.id],
+        |r| (r.get(0), r.get(1)),
+    );
     assert_eq!((name.as_str(), ws.as_str()), ("홍길동", "default"));
 }
+each_backend!(serve_bootstraps_an_empty_database_and_its_token_works);

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{each_backend, Backend, TestServer};
 use crm_testkit::{operation, Fixtures, Operation};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -77,9 +77,8 @@ fn assert_losers(
     assert_eq!(losers, 99, "{}", op.name());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_email_makes_one_record_and_one_reference_id_a_hundred() {
-    let server = Arc::new(TestServer::start().await);
+async fn one_email_makes_one_record_and_one_reference_id_a_hundred(backend: Backend) {
+    let server = Arc::new(TestServer::start_on(backend).await);
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
 
@@ -145,7 +144,7 @@ async fn one_email_makes_one_record_and_one_reference_id_a_hundred() {
         .collect();
     assert_eq!(ids.len(), 100, "one customer each");
 
-    let count = |sql: &str| -> i64 { server.db().query_row(sql, [], |r| r.get(0)).unwrap() };
+    let count = |sql: &str| -> i64 { server.db().value(sql, &[]) };
     assert_eq!(
         count("SELECT count(*) FROM people WHERE email_norm = 'same@one.test'"),
         1
@@ -165,3 +164,7 @@ async fn one_email_makes_one_record_and_one_reference_id_a_hundred() {
         .stop()
         .await;
 }
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    one_email_makes_one_record_and_one_reference_id_a_hundred
+);

@@ -169,7 +169,7 @@ fn every_family_page_shows_every_operation_of_its_document() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let crm = Crm::start(&dir.path().join("crm.db"), &[], &[]).unwrap();
+    let crm = Crm::start(dir.path().join("crm.db"), &[], &[]).unwrap();
     let families = families();
     assert!(families.len() >= 4, "the four families: {families:?}");
     let names: Vec<&String> = families.keys().collect();

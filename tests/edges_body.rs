@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{each_backend, Backend, TestServer};
 use crm_testkit::{Fixtures, Operation, OPERATIONS};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
@@ -203,9 +203,8 @@ fn hostile(media: &str) -> Vec<(Vec<u8>, String)> {
     }
 }
 
-#[tokio::test]
-async fn xml_and_form_bodies_that_would_lose_or_corrupt_content_are_refused() {
-    let server = TestServer::start().await;
+async fn xml_and_form_bodies_that_would_lose_or_corrupt_content_are_refused(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
     let (mut cases, mut failures) = (0, vec![]);
@@ -227,28 +226,25 @@ async fn xml_and_form_bodies_that_would_lose_or_corrupt_content_are_refused() {
     assert_eq!(stored(&server), 0, "nothing was stored");
     server.stop().await;
 }
+each_backend!(xml_and_form_bodies_that_would_lose_or_corrupt_content_are_refused);
 
 /// The customer row a MaiaScore create stored, as the columns the tests set.
 fn customer(server: &TestServer, reference: &str) -> Value {
-    server
-        .db()
-        .query_row(
-            "SELECT reference_id, address_city, gender FROM customers WHERE reference_id = ?1",
-            [reference],
-            |r| {
-                Ok(json!({
-                    "referenceId": r.get::<_, Option<String>>(0)?,
-                    "addressCity": r.get::<_, Option<String>>(1)?,
-                    "gender": r.get::<_, Option<String>>(2)?,
-                }))
-            },
-        )
-        .unwrap_or_else(|e| panic!("no customer {reference}: {e}"))
+    server.db().query_row(
+        "SELECT reference_id, address_city, gender FROM customers WHERE reference_id = ?1",
+        &[&reference],
+        |r| {
+            json!({
+                "referenceId": r.get::<Option<String>>(0),
+                "addressCity": r.get::<Option<String>>(1),
+                "gender": r.get::<Option<String>>(2),
+            })
+        },
+    )
 }
 
-#[tokio::test]
-async fn what_xml_and_form_may_carry_is_stored_exactly() {
-    let server = TestServer::start().await;
+async fn what_xml_and_form_may_carry_is_stored_exactly(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
     let op = crm_testkit::operation("maiascore_create_customer");
@@ -291,10 +287,10 @@ async fn what_xml_and_form_may_carry_is_stored_exactly() {
     }
     server.stop().await;
 }
+each_backend!(what_xml_and_form_may_carry_is_stored_exactly);
 
-#[tokio::test]
-async fn an_unknown_field_is_treated_alike_in_json_xml_and_form() {
-    let server = TestServer::start().await;
+async fn an_unknown_field_is_treated_alike_in_json_xml_and_form(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
     let op = crm_testkit::operation("maiascore_create_customer");
@@ -329,10 +325,10 @@ async fn an_unknown_field_is_treated_alike_in_json_xml_and_form() {
     }
     server.stop().await;
 }
+each_backend!(an_unknown_field_is_treated_alike_in_json_xml_and_form);
 
-#[tokio::test]
-async fn headers_an_operation_does_not_declare_are_never_decoded() {
-    let server = TestServer::start().await;
+async fn headers_an_operation_does_not_declare_are_never_decoded(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
     for op in &OPERATIONS {
@@ -342,19 +338,7 @@ async fn headers_an_operation_does_not_declare_are_never_decoded() {
         let (status, _, answer) =
             send(&server, op, &fx, &t.token, JSON, unrelated, body("ua")).await;
         assert_eq!(status, op.success, "{}: {answer}", op.name());
-        let row = (op.stored)("ua");
-        let count: i64 = server
-            .db()
-            .query_row(
-                &format!(
-                    "SELECT count(*) FROM {} WHERE {} = ?1",
-                    row.table, row.column
-                ),
-                [&row.value],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(count, 1, "{}: stored once", op.name());
+        assert_eq!(server.stored(op, "ua"), 1, "{}: stored once", op.name());
 
         // A header the operation declares is decoded, and its error names it.
         let before = stored(&server);
@@ -399,3 +383,4 @@ async fn headers_an_operation_does_not_declare_are_never_decoded() {
     );
     server.stop().await;
 }
+each_backend!(headers_an_operation_does_not_declare_are_never_decoded);

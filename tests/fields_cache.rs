@@ -8,13 +8,15 @@
 //!
 //! MaiaScore's customer has no custom fields; the four other operations do.
 
+mod common;
 #[path = "support/crm_process.rs"]
 mod crm_process;
 
+use common::{each_backend, Backend, TestDatabase, TestDb};
 use crm_process::{admin, send, tenant, Crm};
 use crm_testkit::{operation, Family, Fixtures, Operation};
 use serde_json::{json, Value};
-use std::path::Path;
+use std::ffi::OsStr;
 
 /// A field `op` can name, and how it names it.
 struct Field {
@@ -36,7 +38,7 @@ const LEAD: Field = Field {
 };
 
 /// Defines `field` in the workspace with `crm admin field`; its definition id.
-fn define(db: &Path, workspace: i64, field: &Field) -> i64 {
+fn define(db: &OsStr, workspace: i64, field: &Field) -> i64 {
     let out = admin(
         db,
         &[
@@ -129,37 +131,26 @@ fn assert_unknown(op: &Operation, status: u16, body: &Value, at: &str, field: &F
     }
 }
 
-fn query_i64(db: &Path, sql: &str, params: impl rusqlite::Params) -> i64 {
-    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap()
-        .query_row(sql, params, |r| r.get(0))
-        .unwrap()
-}
-
 /// The value stored for definition `definition` on the record `op` made with
 /// `suffix`, if any.
-fn stored_value(db: &Path, op: &Operation, suffix: &str, definition: i64) -> Option<String> {
+fn stored_value(db: &TestDb, op: &Operation, suffix: &str, definition: i64) -> Option<String> {
     let stored = (op.stored)(suffix);
-    rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap()
-        .query_row(
-            &format!(
-                "SELECT v.value FROM field_values v JOIN {t} r ON r.id = v.record_id
-                 WHERE v.definition_id = ?1 AND r.{c} = ?2",
-                t = stored.table,
-                c = stored.column
-            ),
-            rusqlite::params![definition, stored.value],
-            |r| r.get(0),
-        )
-        .ok()
+    db.query_opt(
+        &format!(
+            "SELECT v.value FROM field_values v JOIN {t} r ON r.id = v.record_id
+             WHERE v.definition_id = ?1 AND r.{c} = ?2",
+            t = stored.table,
+            c = stored.column
+        ),
+        &[&definition, &stored.value],
+        |r| r.get(0),
+    )
 }
 
-#[tokio::test]
-async fn a_field_defined_by_another_process_is_known_at_its_first_use() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let t = tenant(&db, "fields");
+async fn a_field_defined_by_another_process_is_known_at_its_first_use(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let db = database.arg();
+    let t = tenant(db, "fields");
     let fx = &t.fixtures;
     let ws = fx.workspace_id;
     // Fields defined before the servers start, for them to cache.
@@ -173,13 +164,15 @@ async fn a_field_defined_by_another_process_is_known_at_its_first_use() {
         name: "예전 리드",
         key: "cf_before_lead",
     };
-    let cached_ids = [define(&db, ws, &cached), define(&db, ws, &cached_lead)];
+    let cached_ids = [define(db, ws, &cached), define(db, ws, &cached_lead)];
     let servers = [
-        Crm::start(&db, &[], &[]).unwrap(),
-        Crm::start(&db, &[], &[]).unwrap(),
+        Crm::start(db, &[], &[]).unwrap(),
+        Crm::start(db, &[], &[]).unwrap(),
     ];
-    // The id the next definition will get (rowids grow by one; nothing is deleted).
-    let next = query_i64(&db, "SELECT max(id) + 1 FROM field_definitions", []);
+    let read = database.connect();
+    // The id the next definition will get (ids grow by one: SQLite's rowids, and
+    // PostgreSQL's identity, where no insert into the table has failed).
+    let next: i64 = read.value("SELECT max(id) + 1 FROM field_definitions", &[]);
 
     for (n, server) in servers.iter().enumerate() {
         for (op, field) in operations() {
@@ -202,7 +195,10 @@ async fn a_field_defined_by_another_process_is_known_at_its_first_use() {
             )
             .await;
             assert_eq!(status, op.success, "{}: {answer}", op.name());
-            assert_eq!(stored_value(&db, op, &suffix, id).as_deref(), Some("\"x\""));
+            assert_eq!(
+                stored_value(&read, op, &suffix, id).as_deref(),
+                Some("\"x\"")
+            );
             // The field to come is unknown; the list read afresh for it is cached
             // too, without it.
             let id = if field.entity == "lead" {
@@ -223,13 +219,13 @@ async fn a_field_defined_by_another_process_is_known_at_its_first_use() {
             )
             .await;
             assert_unknown(op, status, &answer, &at, field, id);
-            assert_eq!(crm_process::stored(&db, op, &suffix), 0, "{}", op.name());
+            assert_eq!(read.stored(op, &suffix), 0, "{}", op.name());
         }
     }
 
     // Another process defines them.
-    assert_eq!(define(&db, ws, &PERSON), next);
-    assert_eq!(define(&db, ws, &LEAD), next + 1);
+    assert_eq!(define(db, ws, &PERSON), next);
+    assert_eq!(define(db, ws, &LEAD), next + 1);
 
     for (n, server) in servers.iter().enumerate() {
         for (op, field) in operations() {
@@ -257,7 +253,7 @@ async fn a_field_defined_by_another_process_is_known_at_its_first_use() {
                 op.name()
             );
             assert_eq!(
-                stored_value(&db, op, &suffix, id).as_deref(),
+                stored_value(&read, op, &suffix, id).as_deref(),
                 Some("\"z\""),
                 "{}",
                 op.name()
@@ -268,3 +264,4 @@ async fn a_field_defined_by_another_process_is_known_at_its_first_use() {
         server.stop();
     }
 }
+each_backend!(a_field_defined_by_another_process_is_known_at_its_first_use);

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{each_backend, Backend, TestServer};
 use crm_testkit::{Fixtures, Operation, OPERATIONS};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -330,22 +330,6 @@ fn stored(server: &TestServer) -> i64 {
     crm_testkit::tables().iter().map(|t| server.count(t)).sum()
 }
 
-/// Rows holding the record `op` makes with `suffix`.
-fn rows_of(server: &TestServer, op: &Operation, suffix: &str) -> i64 {
-    let row = (op.stored)(suffix);
-    server
-        .db()
-        .query_row(
-            &format!(
-                "SELECT count(*) FROM {} WHERE {} = ?1",
-                row.table, row.column
-            ),
-            [&row.value],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
-
 /// A POST of `body` with `Transfer-Encoding: chunked`, over a raw socket (the
 /// client sends a length whenever it knows one).
 async fn post_chunked(
@@ -413,9 +397,8 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_bodies_in_every_media_type_get_exact_errors_and_store_nothing() {
-    let server = TestServer::start().await;
+async fn hostile_bodies_in_every_media_type_get_exact_errors_and_store_nothing(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "C").await;
     let (mut ran, mut failures) = (0, Vec::new());
@@ -463,7 +446,7 @@ async fn hostile_bodies_in_every_media_type_get_exact_errors_and_store_nothing()
                     Expect::Stored(suffix) => {
                         if status != op.success {
                             Err(format!("{label}: {status} {answer}"))
-                        } else if after != before + 1 || rows_of(&server, op, &suffix) != 1 {
+                        } else if after != before + 1 || server.stored(op, &suffix) != 1 {
                             Err(format!("{label}: accepted, but not stored once"))
                         } else {
                             Ok(())
@@ -479,3 +462,7 @@ async fn hostile_bodies_in_every_media_type_get_exact_errors_and_store_nothing()
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     server.stop().await;
 }
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    hostile_bodies_in_every_media_type_get_exact_errors_and_store_nothing
+);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Tenant, TestServer};
+use common::{each_backend, Backend, Tenant, TestServer};
 use crm_testkit::{Family, Fixtures, Operation, OPERATIONS};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -52,22 +52,8 @@ async fn post(
         .await
 }
 
-/// Rows holding the unique value of `op`'s body for `suffix`.
-fn stored(server: &TestServer, op: &Operation, suffix: &str) -> i64 {
-    let s = (op.stored)(suffix);
-    server
-        .db()
-        .query_row(
-            &format!("SELECT count(*) FROM {} WHERE {} = ?1", s.table, s.column),
-            [&s.value],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
-
-#[tokio::test]
-async fn a_retry_replays_the_first_answer_and_another_request_is_refused() {
-    let server = TestServer::start().await;
+async fn a_retry_replays_the_first_answer_and_another_request_is_refused(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "리드 회사").await;
     for op in &OPERATIONS {
@@ -131,16 +117,16 @@ async fn a_retry_replays_the_first_answer_and_another_request_is_refused() {
             before + 1,
             "{name}: the refused request stored nothing"
         );
-        assert_eq!(stored(&server, op, "other"), 0, "{name}");
+        assert_eq!(server.stored(op, "other"), 0, "{name}");
     }
     server.stop().await;
 }
+each_backend!(a_retry_replays_the_first_answer_and_another_request_is_refused);
 
 /// Each request on its own task, released together (`common::race`), on four
 /// worker threads: they truly run at once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_requests_with_one_key_execute_once() {
-    let server = Arc::new(TestServer::start().await);
+async fn concurrent_requests_with_one_key_execute_once(backend: Backend) {
+    let server = Arc::new(TestServer::start_on(backend).await);
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "Fixtures").await;
     for op in &OPERATIONS {
@@ -172,16 +158,12 @@ async fn concurrent_requests_with_one_key_execute_once() {
             "{name}: every answer is the first one: {answers:?}"
         );
         assert_eq!(server.count(table), before + 1, "{name}");
-        assert_eq!(stored(&server, op, "race"), 1, "{name}");
+        assert_eq!(server.stored(op, "race"), 1, "{name}");
     }
-    let companies: i64 = server
-        .db()
-        .query_row(
-            "SELECT count(*) FROM organizations WHERE name = 'Race Co'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let companies: i64 = server.db().value(
+        "SELECT count(*) FROM organizations WHERE name = 'Race Co'",
+        &[],
+    );
     assert_eq!(companies, 1);
     // The fixtures' organization and Race Co; three people, one lead, one customer.
     assert_eq!(
@@ -198,10 +180,13 @@ async fn concurrent_requests_with_one_key_execute_once() {
         .stop()
         .await;
 }
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_requests_with_one_key_execute_once
+);
 
-#[tokio::test]
-async fn keys_are_per_workspace_and_a_failed_request_does_not_use_its_key() {
-    let server = TestServer::start().await;
+async fn keys_are_per_workspace_and_a_failed_request_does_not_use_its_key(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
     let body = json!({"referenceId": "r", "dateOfBirth": "1990-01-01"});
@@ -257,17 +242,19 @@ async fn keys_are_per_workspace_and_a_failed_request_does_not_use_its_key() {
     assert_eq!(server.count("customers"), 3);
     server.stop().await;
 }
+each_backend!(keys_are_per_workspace_and_a_failed_request_does_not_use_its_key);
 
 /// A key is remembered for the configured time (here 1 h) and forgotten after it.
 /// The key's age is set in the database rather than waited for, so that a slow
 /// machine cannot make the two requests that must share it fall apart in time.
-#[tokio::test]
-async fn keys_expire() {
-    let server = TestServer::start_with(crm_server::ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        idempotency_ttl: std::time::Duration::from_secs(3600),
-        ..Default::default()
-    })
+async fn keys_expire(backend: Backend) {
+    let server = TestServer::start_with(
+        backend,
+        crm_server::ServerConfig {
+            idempotency_ttl: std::time::Duration::from_secs(3600),
+            ..common::test_config()
+        },
+    )
     .await;
     let t = server.tenant("acme").await;
     let body = json!({"name": "만료"});
@@ -275,13 +262,10 @@ async fn keys_expire() {
     assert_eq!(first.0, 201, "{first:?}");
     let age = |minutes: i64| {
         let made = chrono::Utc::now() - chrono::Duration::minutes(minutes);
-        rusqlite::Connection::open(&server.db_path)
-            .unwrap()
-            .execute(
-                "UPDATE idempotency_keys SET created_at = ?1 WHERE key = 'short-lived'",
-                [made.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()],
-            )
-            .unwrap()
+        server.db().execute(
+            "UPDATE idempotency_keys SET created_at = ?1 WHERE key = 'short-lived'",
+            &[&made.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()],
+        )
     };
     // 59 minutes old: still within the hour, replayed.
     assert_eq!(age(59), 1);
@@ -306,10 +290,10 @@ async fn keys_expire() {
     assert_eq!(server.count("people"), 2);
     server.stop().await;
 }
+each_backend!(keys_expire);
 
-#[tokio::test]
-async fn a_retry_after_a_restart_replays_the_answer_at_once() {
-    let server = TestServer::start().await;
+async fn a_retry_after_a_restart_replays_the_answer_at_once(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let body =
         json!({"email": "restart@example.com", "firstName": "Re", "companyName": "Restart Co"});
@@ -332,6 +316,7 @@ async fn a_retry_after_a_restart_replays_the_answer_at_once() {
     );
     server.stop().await;
 }
+each_backend!(a_retry_after_a_restart_replays_the_answer_at_once);
 
 /// A key claimed without an answer can only have been left by a version that
 /// recorded answers in a second transaction (and died between the two). A retry
@@ -344,7 +329,7 @@ async fn a_key_left_unanswered_by_an_older_version_is_refused_at_once() {
     let (status, _) = post(&server, &t, "/v2/people", &[], "orphan", &body).await;
     assert_eq!(status, 201);
     // What the old version left after a crash: the person and the key, no answer.
-    rusqlite::Connection::open(&server.db_path)
+    rusqlite::Connection::open(server.db_path())
         .unwrap()
         .execute(
             "UPDATE idempotency_keys SET response = NULL WHERE key = 'orphan'",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Tenant, TestServer};
+use common::{each_backend, Backend, Tenant, TestServer};
 use crm_client::introzy::{types, Client};
 use progenitor_client::Error as ClientError;
 use serde_json::{json, Value};
@@ -22,9 +22,8 @@ async fn with_custom_fields(server: &TestServer, t: &Tenant) {
         .await;
 }
 
-#[tokio::test]
-async fn the_vendor_example_creates_a_person_and_its_company() {
-    let server = TestServer::start().await;
+async fn the_vendor_example_creates_a_person_and_its_company(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     with_custom_fields(&server, &t).await;
     // Introzy's own curl example, verbatim (with `"companyId": ""`).
@@ -85,14 +84,9 @@ async fn the_vendor_example_creates_a_person_and_its_company() {
 
     let row: (String, String, String, String, String, String, String, i64) = server
         .db()
-        .query_row(
-            "SELECT p.name, p.first_name, p.last_name, p.email, p.phone, p.address, o.name, p.workspace_id
+        .query_row("SELECT p.name, p.first_name, p.last_name, p.email, p.phone, p.address, o.name, p.workspace_id
              FROM people p JOIN organizations o ON o.id = p.organization_id
-             WHERE p.uuid = ?1 AND o.uuid = ?2",
-            [person_id, company_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
-        )
-        .unwrap();
+             WHERE p.uuid = ?1 AND o.uuid = ?2", &[&person_id, &company_id], |r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)));
     assert_eq!(
         row,
         (
@@ -108,15 +102,8 @@ async fn the_vendor_example_creates_a_person_and_its_company() {
     );
     let values: Vec<(String, String)> = server
         .db()
-        .prepare(
-            "SELECT d.key, v.value FROM field_values v JOIN field_definitions d ON d.id = v.definition_id
-             JOIN people p ON p.id = v.record_id WHERE p.uuid = ?1 ORDER BY d.key",
-        )
-        .unwrap()
-        .query_map([person_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .query("SELECT d.key, v.value FROM field_values v JOIN field_definitions d ON d.id = v.definition_id
+             JOIN people p ON p.id = v.record_id WHERE p.uuid = ?1 ORDER BY d.key", &[&person_id], |r| (r.get(0), r.get(1)));
     assert_eq!(
         values,
         [
@@ -126,10 +113,10 @@ async fn the_vendor_example_creates_a_person_and_its_company() {
     );
     server.stop().await;
 }
+each_backend!(the_vendor_example_creates_a_person_and_its_company);
 
-#[tokio::test]
-async fn company_name_links_case_insensitively_and_company_id_wins() {
-    let server = TestServer::start().await;
+async fn company_name_links_case_insensitively_and_company_id_wins(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let existing = server.organization(&t, "Acme Inc").await;
     let other = server.organization(&t, "Globex").await;
@@ -191,19 +178,14 @@ async fn company_name_links_case_insensitively_and_company_id_wins() {
     assert!(none.data.company_id.is_none() && none.data.company.is_none());
     let stored: Vec<Option<String>> = server
         .db()
-        .prepare("SELECT o.uuid FROM people p LEFT JOIN organizations o ON o.id = p.organization_id ORDER BY p.id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .query("SELECT o.uuid FROM people p LEFT JOIN organizations o ON o.id = p.organization_id ORDER BY p.id", &[], |r| r.get(0));
     assert_eq!(stored, [Some(existing), Some(other), None]);
     server.stop().await;
 }
+each_backend!(company_name_links_case_insensitively_and_company_id_wins);
 
-#[tokio::test]
-async fn invalid_input_is_refused_naming_the_field_and_nothing_is_stored() {
-    let server = TestServer::start().await;
+async fn invalid_input_is_refused_naming_the_field_and_nothing_is_stored(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
     with_custom_fields(&server, &t).await;
@@ -253,10 +235,10 @@ async fn invalid_input_is_refused_naming_the_field_and_nothing_is_stored() {
     );
     server.stop().await;
 }
+each_backend!(invalid_input_is_refused_naming_the_field_and_nothing_is_stored);
 
-#[tokio::test]
-async fn a_duplicate_email_is_a_409_with_the_existing_id_across_families() {
-    let server = TestServer::start().await;
+async fn a_duplicate_email_is_a_409_with_the_existing_id_across_families(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let c = client(&server, &t);
     // The person came in through SalesMap, its e-mail as the 이메일 data field.
@@ -302,12 +284,12 @@ async fn a_duplicate_email_is_a_409_with_the_existing_id_across_families() {
     );
     server.stop().await;
 }
+each_backend!(a_duplicate_email_is_a_409_with_the_existing_id_across_families);
 
 /// Each request on its own task, released together (`common::race`), on four
 /// worker threads: they truly run at once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_creates_naming_one_new_company_make_one_company() {
-    let server = TestServer::start().await;
+async fn concurrent_creates_naming_one_new_company_make_one_company(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let c = client(&server, &t);
     let results = common::race(100, |i| {
@@ -335,20 +317,18 @@ async fn concurrent_creates_naming_one_new_company_make_one_company() {
     assert_eq!(server.count("people"), 100);
     let linked: i64 = server
         .db()
-        .query_row(
-            "SELECT count(*) FROM people p JOIN organizations o ON o.id = p.organization_id WHERE o.uuid = ?1",
-            [ids.first().unwrap().to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
+        .value("SELECT count(*) FROM people p JOIN organizations o ON o.id = p.organization_id WHERE o.uuid = ?1", &[&ids.first().unwrap().to_string()]);
     assert_eq!(linked, 100);
     server.stop().await;
 }
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_creates_naming_one_new_company_make_one_company
+);
 
 /// The 99 losers each get exactly Introzy's duplicate answer, naming the winner.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_creates_with_one_email_make_one_person() {
-    let server = TestServer::start().await;
+async fn concurrent_creates_with_one_email_make_one_person(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let c = client(&server, &t);
     let results = common::race(100, |i| {
@@ -399,3 +379,7 @@ async fn concurrent_creates_with_one_email_make_one_person() {
     assert_eq!(server.count("people"), 1);
     server.stop().await;
 }
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_creates_with_one_email_make_one_person
+);

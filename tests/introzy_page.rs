@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Tenant, TestServer};
+use common::{each_backend, Backend, Tenant, TestServer};
 use crm_client::introzy::{types, Client};
 use crm_testkit::{Family, Fixtures, Operation, OPERATIONS};
 use serde_json::{json, Value};
@@ -38,9 +38,8 @@ fn vendor_example() -> Value {
     })
 }
 
-#[tokio::test]
-async fn the_vendor_example_sent_twice_creates_one_person() {
-    let server = TestServer::start().await;
+async fn the_vendor_example_sent_twice_creates_one_person(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     with_custom_fields(&server, &t).await;
     let (status, first) = server
@@ -75,6 +74,7 @@ async fn the_vendor_example_sent_twice_creates_one_person() {
     );
     server.stop().await;
 }
+each_backend!(the_vendor_example_sent_twice_creates_one_person);
 
 /// Where `op`'s valid body for `suffix` keeps its e-mail, if it has one: the
 /// stored value is the e-mail, so the body that contains it carries one.
@@ -85,9 +85,10 @@ fn email_in_body(op: &Operation, suffix: &str, fx: &Fixtures) -> Option<String> 
         .then_some(stored.value)
 }
 
-#[tokio::test]
-async fn every_operation_stores_and_echoes_an_email_without_surrounding_whitespace() {
-    let server = TestServer::start().await;
+async fn every_operation_stores_and_echoes_an_email_without_surrounding_whitespace(
+    backend: Backend,
+) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fx = server.fixtures(&t, "Contact").await;
     let mut with_email = Vec::new();
@@ -114,14 +115,11 @@ async fn every_operation_stores_and_echoes_an_email_without_surrounding_whitespa
             .await;
         assert_eq!(status, op.success, "{}: {answer}", op.name());
         let id = op.created_id(&answer).unwrap();
-        let stored: (String, String) = server
-            .db()
-            .query_row(
-                "SELECT email, email_norm FROM people WHERE uuid = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
+        let stored: (String, String) = server.db().query_row(
+            "SELECT email, email_norm FROM people WHERE uuid = ?1",
+            &[&id],
+            |r| (r.get(0), r.get(1)),
+        );
         assert_eq!(
             stored,
             (given.clone(), given.to_lowercase()),
@@ -168,9 +166,9 @@ async fn every_operation_stores_and_echoes_an_email_without_surrounding_whitespa
     assert_eq!(created.data.email, "c2@x.com");
     server.stop().await;
 }
+each_backend!(every_operation_stores_and_echoes_an_email_without_surrounding_whitespace);
 
-#[tokio::test]
-async fn the_answer_is_typed_as_the_page_types_it() {
+async fn the_answer_is_typed_as_the_page_types_it(backend: Backend) {
     // The page's own 201 example, verbatim: latitude and longitude are numbers,
     // industry and website strings. The client generated from our document reads it.
     let page: types::CreatePersonResponse = serde_json::from_value(json!({
@@ -217,7 +215,7 @@ async fn the_answer_is_typed_as_the_page_types_it() {
 
     // What crm answers is the same shape: null where it knows nothing (it does not
     // geocode, and no request sets a company's industry or website).
-    let server = TestServer::start().await;
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let client = Client::with_token(&server.url, &t.token).unwrap();
     let created = client
@@ -240,10 +238,10 @@ async fn the_answer_is_typed_as_the_page_types_it() {
     assert_eq!((company.industry, company.website), (None, None));
     server.stop().await;
 }
+each_backend!(the_answer_is_typed_as_the_page_types_it);
 
-#[tokio::test]
-async fn custom_numbers_are_echoed_as_given() {
-    let server = TestServer::start().await;
+async fn custom_numbers_are_echoed_as_given(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     with_custom_fields(&server, &t).await;
     let client = Client::with_token(&server.url, &t.token).unwrap();
@@ -270,3 +268,4 @@ async fn custom_numbers_are_echoed_as_given() {
     }
     server.stop().await;
 }
+each_backend!(custom_numbers_are_echoed_as_given);

@@ -13,10 +13,8 @@
 mod common;
 #[path = "support/crm_process.rs"]
 mod crm_process;
-#[path = "support/postgres.rs"]
-mod postgres;
 
-use common::race;
+use common::{postgres, race};
 use crm_process::{admin, create, send, tenant, Crm, Tenant};
 use crm_testkit::{operation, Operation, OPERATIONS};
 use serde_json::{json, Value};

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Tenant, TestServer};
+use common::{each_backend, Backend, Tenant, TestServer};
 use crm_testkit::{Family, Fixtures, Operation, OPERATIONS};
 use serde_json::{json, Value};
 
@@ -104,22 +104,17 @@ fn stored(server: &TestServer, op: &Operation, budget: &Budget, id: &str) -> Str
     } else {
         budget.person
     };
-    server
-        .db()
-        .query_row(
-            &format!(
-                "SELECT v.value FROM field_values v JOIN {table} r ON r.id = v.record_id
+    server.db().value(
+        &format!(
+            "SELECT v.value FROM field_values v JOIN {table} r ON r.id = v.record_id
                  WHERE r.uuid = ?1 AND v.definition_id = ?2"
-            ),
-            rusqlite::params![id, definition],
-            |r| r.get(0),
-        )
-        .unwrap()
+        ),
+        &[&id, &definition],
+    )
 }
 
-#[tokio::test]
-async fn numbers_are_stored_and_echoed_exactly() {
-    let server = TestServer::start().await;
+async fn numbers_are_stored_and_echoed_exactly(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let (t, fx, budget) = setup(&server).await;
     // (given, stored): integers stay integers, decimals keep their value.
     let cases = [
@@ -158,10 +153,10 @@ async fn numbers_are_stored_and_echoed_exactly() {
     }
     server.stop().await;
 }
+each_backend!(numbers_are_stored_and_echoed_exactly);
 
-#[tokio::test]
-async fn numbers_that_cannot_be_held_exactly_are_refused_naming_the_field() {
-    let server = TestServer::start().await;
+async fn numbers_that_cannot_be_held_exactly_are_refused_naming_the_field(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let (t, fx, budget) = setup(&server).await;
     let integers = "cannot be stored exactly: integers are held from -9223372036854775808 to 18446744073709551615";
     let decimals = "cannot be stored exactly: decimals are held to 15 significant digits, between about 1e-308 and 1e308";
@@ -211,3 +206,4 @@ async fn numbers_that_cannot_be_held_exactly_are_refused_naming_the_field() {
     assert_eq!(after, before, "a refused create stores nothing");
     server.stop().await;
 }
+each_backend!(numbers_that_cannot_be_held_exactly_are_refused_naming_the_field);

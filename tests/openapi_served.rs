@@ -3,9 +3,11 @@
 //! spelling of a document's name, `known-gaps.yaml` (a list, not a document) or a
 //! path out of the directory is 404 in the same shape as any unknown path.
 
+mod common;
 #[path = "support/crm_process.rs"]
 mod crm_process;
 
+use common::{each_backend, Backend, TestDatabase};
 use crm_process::Crm;
 use serde_json::Value;
 
@@ -62,10 +64,9 @@ fn not_found_shape(
     body
 }
 
-#[tokio::test]
-async fn every_document_is_served_byte_for_byte_and_nothing_else() {
-    let dir = tempfile::tempdir().unwrap();
-    let crm = Crm::start(&dir.path().join("crm.db"), &[], &[]).unwrap();
+async fn every_document_is_served_byte_for_byte_and_nothing_else(backend: Backend) {
+    let db = TestDatabase::new(backend);
+    let crm = Crm::start(db.arg(), &[], &[]).unwrap();
     let documents = documents();
     assert!(
         documents.len() >= 4,
@@ -116,3 +117,4 @@ async fn every_document_is_served_byte_for_byte_and_nothing_else() {
     }
     crm.stop();
 }
+each_backend!(every_document_is_served_byte_for_byte_and_nothing_else);

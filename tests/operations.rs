@@ -3,10 +3,13 @@
 //! reader stalls, metrics are served on their own address only, and a thousand
 //! idle connections do not lock everyone else out.
 
+mod common;
+
+use common::{each_backend, Backend, TestDatabase};
 use serde_json::{json, Value};
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,16 +37,17 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts `crm serve` on a new database with `args`; stderr as `stderr` says.
-fn start(dir: &Path, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Crm {
-    start_under(&[], dir, args, env, stderr)
+/// Starts `crm serve` on `db`, a new database, with `args`; stderr as `stderr`
+/// says.
+fn start(db: impl AsRef<OsStr>, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Crm {
+    start_under(&[], db, args, env, stderr)
 }
 
 /// As `start`, run by `wrapper`, a command that ends by exec'ing its arguments
 /// (so the process is still `crm`'s), e.g. `prlimit`.
 fn start_under(
     wrapper: &[&str],
-    dir: &Path,
+    db: impl AsRef<OsStr>,
     args: &[&str],
     env: &[(&str, &str)],
     stderr: Stdio,
@@ -59,7 +63,7 @@ fn start_under(
     };
     let child = command
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--db"])
-        .arg(dir.join("crm.db"))
+        .arg(db)
         .args(args)
         .envs(env.iter().copied())
         .env_remove("CRM_DB")
@@ -143,11 +147,10 @@ fn people_request(token: &str, body: &str) -> String {
     )
 }
 
-#[test]
-fn sigterm_finishes_in_flight_requests_closes_idle_ones_and_exits_0() {
+async fn sigterm_finishes_in_flight_requests_closes_idle_ones_and_exits_0(backend: Backend) {
     for signal_name in ["TERM", "INT"] {
-        let dir = tempfile::tempdir().unwrap();
-        let mut crm = start(dir.path(), &[], &[("RUST_LOG", "warn")], Stdio::null());
+        let database = TestDatabase::new(backend);
+        let mut crm = start(database.arg(), &[], &[("RUST_LOG", "warn")], Stdio::null());
         let addr = ("127.0.0.1", crm.port);
 
         // An idle keep-alive connection that has had one answer.
@@ -209,23 +212,20 @@ fn sigterm_finishes_in_flight_requests_closes_idle_ones_and_exits_0() {
         }
 
         // Both creates are stored.
-        let db = rusqlite::Connection::open(dir.path().join("crm.db")).unwrap();
-        let names: Vec<String> = db
-            .prepare("SELECT name FROM people ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
+        let names: Vec<String> =
+            database
+                .connect()
+                .query("SELECT name FROM people ORDER BY id", &[], |r| r.get(0));
         assert_eq!(names, ["한가한", "진행 중"], "SIG{signal_name}");
     }
 }
+each_backend!(sigterm_finishes_in_flight_requests_closes_idle_ones_and_exits_0);
 
 #[test]
 fn past_the_grace_period_the_process_exits_anyway() {
     let dir = tempfile::tempdir().unwrap();
     let mut crm = start(
-        dir.path(),
+        dir.path().join("crm.db"),
         &["--shutdown-grace-secs", "1"],
         &[("RUST_LOG", "warn")],
         Stdio::null(),
@@ -250,7 +250,7 @@ async fn a_stalled_log_reader_never_blocks_a_request() {
     let metrics_port = free_port();
     // stderr into a pipe nobody reads: it fills after a few hundred lines.
     let crm = start(
-        dir.path(),
+        dir.path().join("crm.db"),
         &["--metrics-bind", &format!("127.0.0.1:{metrics_port}")],
         &[("RUST_LOG", "info"), ("CRM_LOG_QUEUE_LINES", "64")],
         Stdio::piped(),
@@ -316,12 +316,11 @@ async fn a_stalled_log_reader_never_blocks_a_request() {
     }
 }
 
-#[tokio::test]
-async fn metrics_are_served_on_their_own_address_only() {
-    let dir = tempfile::tempdir().unwrap();
+async fn metrics_are_served_on_their_own_address_only(backend: Backend) {
+    let database = TestDatabase::new(backend);
     let metrics_port = free_port();
     let crm = start(
-        dir.path(),
+        database.arg(),
         &["--metrics-bind", &format!("127.0.0.1:{metrics_port}")],
         &[("RUST_LOG", "warn")],
         Stdio::null(),
@@ -387,13 +386,14 @@ async fn metrics_are_served_on_their_own_address_only() {
         );
     }
 }
+each_backend!(metrics_are_served_on_their_own_address_only);
 
 #[tokio::test]
 async fn every_request_gets_one_log_line_whoever_answered_it() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("stderr.log");
     let mut crm = start(
-        dir.path(),
+        dir.path().join("crm.db"),
         &[],
         &[("RUST_LOG", "info")],
         Stdio::from(std::fs::File::create(&log).unwrap()),
@@ -468,7 +468,7 @@ fn idle_connections_beyond_the_usual_soft_limit_do_not_lock_others_out() {
     // The soft limit most machines start a process with; the hard one is left as is.
     let crm = start_under(
         &["prlimit", "--nofile=1024:"],
-        dir.path(),
+        dir.path().join("crm.db"),
         &[],
         &[],
         Stdio::null(),

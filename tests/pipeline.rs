@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{each_backend, Backend, TestServer};
 use crm_testkit::{Family, OPERATIONS};
 
 /// A body no operation accepts: malformed JSON.
@@ -12,9 +12,8 @@ const MALFORMED: &str = "{\"name\": ";
 /// The member a parse error of [`MALFORMED`] names.
 const MALFORMED_FIELD: &str = "name";
 
-#[tokio::test]
-async fn authentication_comes_before_the_body_in_every_operation() {
-    let server = TestServer::start().await;
+async fn authentication_comes_before_the_body_in_every_operation(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fixtures = server.fixtures(&t, "Org").await;
     for op in &OPERATIONS {
@@ -59,12 +58,12 @@ async fn authentication_comes_before_the_body_in_every_operation() {
         assert_eq!((status, body), op.refusal(400, &message), "{}", op.name());
     }
 }
+each_backend!(authentication_comes_before_the_body_in_every_operation);
 
 /// A valid secret under another scheme is no bearer token: it is refused as
 /// malformed, before the body, in every operation.
-#[tokio::test]
-async fn a_valid_secret_under_another_scheme_is_refused() {
-    let server = TestServer::start().await;
+async fn a_valid_secret_under_another_scheme_is_refused(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let fixtures = server.fixtures(&t, "Org").await;
     let expected = "Authorization: expected the form 'Bearer <token>'";
@@ -90,10 +89,10 @@ async fn a_valid_secret_under_another_scheme_is_refused() {
         }
     }
 }
+each_backend!(a_valid_secret_under_another_scheme_is_refused);
 
-#[tokio::test]
-async fn a_wrong_method_is_answered_in_the_family_envelope() {
-    let server = TestServer::start().await;
+async fn a_wrong_method_is_answered_in_the_family_envelope(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let client = reqwest::Client::new();
     for op in &OPERATIONS {
         for method in ["GET", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE"] {
@@ -127,15 +126,18 @@ async fn a_wrong_method_is_answered_in_the_family_envelope() {
         }
     }
 }
+each_backend!(a_wrong_method_is_answered_in_the_family_envelope);
 
-#[tokio::test]
-async fn a_body_that_does_not_arrive_in_time_is_answered_408() {
+async fn a_body_that_does_not_arrive_in_time_is_answered_408(backend: Backend) {
     use std::io::{Read, Write};
-    let server = TestServer::start_with(crm_server::ServerConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        request_timeout: std::time::Duration::from_secs(1),
-        ..Default::default()
-    })
+    let server = TestServer::start_with(
+        backend,
+        crm_server::ServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            request_timeout: std::time::Duration::from_secs(1),
+            ..Default::default()
+        },
+    )
     .await;
     let t = server.tenant("acme").await;
     let fixtures = server.fixtures(&t, "Org").await;
@@ -186,3 +188,4 @@ async fn a_body_that_does_not_arrive_in_time_is_answered_408() {
         assert_eq!(server.count(stored.table), before, "{}: stored", op.name());
     }
 }
+each_backend!(a_body_that_does_not_arrive_in_time_is_answered_408);

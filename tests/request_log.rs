@@ -9,12 +9,13 @@
 //! Run at the binary's default level (info) and at trace, where every library
 //! speaks.
 
+mod common;
 #[path = "support/crm_process.rs"]
 mod crm_process;
 
+use common::{each_backend, Backend, TestDatabase};
 use crm_process::{tenant, Crm};
 use crm_testkit::{Family, Operation, OPERATIONS};
-use std::path::Path;
 
 /// In every value a request carries: a body, a key, a query, a token.
 const CANARY: &str = "zqxCanary7Lw";
@@ -203,23 +204,11 @@ async fn send(url: &str, request: Request) -> (String, u16, String) {
     (id, status, request.what)
 }
 
-/// Breaks the store under the running server: the tables creates write go away.
-fn break_store(db: &Path) {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .execute_batch(
-            "PRAGMA foreign_keys = OFF;
-             DROP TABLE field_values; DROP TABLE leads; DROP TABLE people; DROP TABLE customers;",
-        )
-        .unwrap();
-}
-
-async fn run(level: Option<&str>) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let t = tenant(&db, "log");
+async fn run(backend: Backend, level: Option<&str>) {
+    let db = TestDatabase::new(backend);
+    let t = tenant(db.arg(), "log");
     let env: Vec<(&str, &str)> = level.map(|l| ("RUST_LOG", l)).into_iter().collect();
-    let crm = Crm::start(&db, &[], &env).unwrap();
+    let crm = Crm::start(db.arg(), &[], &env).unwrap();
     let round = level.unwrap_or("default");
     let mut sent = Vec::new();
     for op in &OPERATIONS {
@@ -227,8 +216,11 @@ async fn run(level: Option<&str>) {
             sent.push(send(&crm.url, request).await);
         }
     }
-    // Failures inside the store are logged with their cause.
-    break_store(&db);
+    // Failures inside the store are logged with their cause: the tables creates
+    // write go away under the running server.
+    for table in ["field_values", "leads", "people", "customers"] {
+        db.sabotage(table);
+    }
     for op in &OPERATIONS {
         let mut request = requests(op, &t.fixtures, &t.token, &format!("{round}-broken"))
             .into_iter()
@@ -253,8 +245,12 @@ async fn run(level: Option<&str>) {
             lines[0]
         );
     }
+    let cause = match backend {
+        Backend::Sqlite => "no such table",
+        Backend::Postgres => "does not exist",
+    };
     assert!(
-        log.contains("request failed") && log.contains("no such table"),
+        log.contains("request failed") && log.contains(cause),
         "the store's failure is logged: {log}"
     );
     // Nothing a request carried.
@@ -275,12 +271,12 @@ async fn run(level: Option<&str>) {
     }
 }
 
-#[tokio::test]
-async fn the_log_records_every_request_and_nothing_it_carried() {
-    run(None).await;
+async fn the_log_records_every_request_and_nothing_it_carried(backend: Backend) {
+    run(backend, None).await;
 }
+each_backend!(the_log_records_every_request_and_nothing_it_carried);
 
-#[tokio::test]
-async fn at_trace_level_too() {
-    run(Some("trace")).await;
+async fn at_trace_level_too(backend: Backend) {
+    run(backend, Some("trace")).await;
 }
+each_backend!(at_trace_level_too);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Tenant, TestServer};
+use common::{each_backend, Backend, Tenant, TestServer};
 use crm_client::salesmap::{types, Client};
 use progenitor_client::Error as ClientError;
 use serde_json::{json, Value};
@@ -40,9 +40,8 @@ fn assert_created_at(s: &str) {
     chrono::DateTime::parse_from_rfc3339(s).unwrap();
 }
 
-#[tokio::test]
-async fn creates_a_person_with_korean_name_memo_and_standard_fields() {
-    let server = TestServer::start().await;
+async fn creates_a_person_with_korean_name_memo_and_standard_fields(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let org = server.organization(&t, "세일즈맵 주식회사").await;
 
@@ -69,28 +68,25 @@ async fn creates_a_person_with_korean_name_memo_and_standard_fields() {
     let raw_created = serde_json::to_value(&body.data.people).unwrap();
     assert_created_at(raw_created["createdAt"].as_str().unwrap());
 
-    let row: (String, String, String, String, String, String, String, i64) = server
-        .db()
-        .query_row(
-            "SELECT p.name, p.memo, p.email, p.email_norm, p.phone, p.position, p.created_at, w.id
+    let row: (String, String, String, String, String, String, String, i64) = server.db().query_row(
+        "SELECT p.name, p.memo, p.email, p.email_norm, p.phone, p.position, p.created_at, w.id
              FROM people p JOIN workspaces w ON w.id = p.workspace_id
              JOIN organizations o ON o.id = p.organization_id
              WHERE p.uuid = ?1 AND o.uuid = ?2",
-            [&body.data.people.id, &org],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            },
-        )
-        .unwrap();
+        &[&body.data.people.id, &org],
+        |r| {
+            (
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+                r.get(6),
+                r.get(7),
+            )
+        },
+    );
     assert_eq!(row.0, "홍길동");
     assert_eq!(row.1, "첫 미팅에서 소개받음");
     // Stored as given, trimmed; compared by its canonical key.
@@ -102,10 +98,10 @@ async fn creates_a_person_with_korean_name_memo_and_standard_fields() {
     assert_eq!(row.7, t.workspace_id);
     server.stop().await;
 }
+each_backend!(creates_a_person_with_korean_name_memo_and_standard_fields);
 
-#[tokio::test]
-async fn custom_fields_are_typed_by_their_definitions() {
-    let server = TestServer::start().await;
+async fn custom_fields_are_typed_by_their_definitions(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let budget = server
         .field(&t, "person", "예산", "cf_budget", "number", &[])
@@ -146,21 +142,16 @@ async fn custom_fields_are_typed_by_their_definitions() {
         .await
         .unwrap()
         .into_inner();
-    let stored: Vec<(i64, String)> = server
-        .db()
-        .prepare(
-            "SELECT v.definition_id, v.value FROM field_values v JOIN people p ON p.id = v.record_id
+    let stored: Vec<(i64, String)> = server.db().query(
+        "SELECT v.definition_id, v.value FROM field_values v JOIN people p ON p.id = v.record_id
              WHERE p.uuid = ?1 ORDER BY v.definition_id",
-        )
-        .unwrap()
-        .query_map([&ok.data.people.id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    let last_contacted: i64 = server
-        .db()
-        .query_row("SELECT id FROM field_definitions WHERE key = 'last_contacted_at' AND workspace_id = ?1", [t.workspace_id], |r| r.get(0))
-        .unwrap();
+        &[&ok.data.people.id],
+        |r| (r.get(0), r.get(1)),
+    );
+    let last_contacted: i64 = server.db().value(
+        "SELECT id FROM field_definitions WHERE key = 'last_contacted_at' AND workspace_id = ?1",
+        &[&t.workspace_id],
+    );
     let mut expected = vec![
         (budget, "50000.5".to_owned()),
         (vip, "true".to_owned()),
@@ -225,10 +216,10 @@ async fn custom_fields_are_typed_by_their_definitions() {
     );
     server.stop().await;
 }
+each_backend!(custom_fields_are_typed_by_their_definitions);
 
-#[tokio::test]
-async fn duplicate_email_is_refused_with_the_documented_body() {
-    let server = TestServer::start().await;
+async fn duplicate_email_is_refused_with_the_documented_body(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
     let c = client(&server, &t);
@@ -280,12 +271,12 @@ async fn duplicate_email_is_refused_with_the_documented_body() {
     assert_eq!(server.count("people"), 2);
     server.stop().await;
 }
+each_backend!(duplicate_email_is_refused_with_the_documented_body);
 
 /// Each request on its own task, released together (`common::race`), on four
 /// worker threads; the 49 losers each get exactly SalesMap's duplicate answer.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_duplicates_create_exactly_one_person() {
-    let server = TestServer::start().await;
+async fn concurrent_duplicates_create_exactly_one_person(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let c = client(&server, &t);
     let results = common::race(50, |i| {
@@ -336,21 +327,20 @@ async fn concurrent_duplicates_create_exactly_one_person() {
             "request {i}"
         );
     }
-    let rows: i64 = server
-        .db()
-        .query_row(
-            "SELECT count(*) FROM people WHERE email_norm = 'race@example.com'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let rows: i64 = server.db().value(
+        "SELECT count(*) FROM people WHERE email_norm = 'race@example.com'",
+        &[],
+    );
     assert_eq!(rows, 1);
     server.stop().await;
 }
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_duplicates_create_exactly_one_person
+);
 
-#[tokio::test]
-async fn references_are_scoped_to_the_workspace() {
-    let server = TestServer::start().await;
+async fn references_are_scoped_to_the_workspace(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
     let foreign_org = server.organization(&other, "남의 회사").await;
@@ -388,10 +378,10 @@ async fn references_are_scoped_to_the_workspace() {
     assert_eq!(server.count("people"), 0);
     server.stop().await;
 }
+each_backend!(references_are_scoped_to_the_workspace);
 
-#[tokio::test]
-async fn creates_leads_with_pipelines_and_stages() {
-    let server = TestServer::start().await;
+async fn creates_leads_with_pipelines_and_stages(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let c = client(&server, &t);
     let org = server.organization(&t, "세일즈맵").await;
@@ -436,27 +426,15 @@ async fn creates_leads_with_pipelines_and_stages() {
     assert_eq!(l.organization_id.as_deref(), Some(org.as_str()));
     assert_eq!(l.pipeline_id.as_deref(), Some(pipeline.as_str()));
     assert_eq!(l.pipeline_stage_id.as_deref(), Some(stages[0].as_str()));
-    let stored: (String, String, String, String, String, String) = server
-        .db()
-        .query_row(
-            "SELECT l.name, l.memo, p.uuid, o.uuid, s.uuid, v.value FROM leads l
+    let stored: (String, String, String, String, String, String) = server.db().query_row(
+        "SELECT l.name, l.memo, p.uuid, o.uuid, s.uuid, v.value FROM leads l
              JOIN people p ON p.id = l.person_id JOIN organizations o ON o.id = l.organization_id
              JOIN pipeline_stages s ON s.id = l.stage_id
              JOIN field_values v ON v.record_id = l.id AND v.definition_id = ?2
              WHERE l.uuid = ?1",
-            rusqlite::params![l.id, source],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
-        )
-        .unwrap();
+        &[&l.id, &source],
+        |r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)),
+    );
     assert_eq!(
         stored,
         (
@@ -491,10 +469,10 @@ async fn creates_leads_with_pipelines_and_stages() {
     assert_eq!(server.count("leads"), 2);
     server.stop().await;
 }
+each_backend!(creates_leads_with_pipelines_and_stages);
 
-#[tokio::test]
-async fn lead_rules_are_enforced() {
-    let server = TestServer::start().await;
+async fn lead_rules_are_enforced(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let other = server.tenant("other").await;
     let org = server.organization(&t, "세일즈맵").await;
@@ -533,10 +511,10 @@ async fn lead_rules_are_enforced() {
     assert_eq!(server.count("leads"), 0);
     server.stop().await;
 }
+each_backend!(lead_rules_are_enforced);
 
-#[tokio::test]
-async fn malformed_requests_get_salesmap_errors_and_store_nothing() {
-    let server = TestServer::start().await;
+async fn malformed_requests_get_salesmap_errors_and_store_nothing(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let expired = server
         .admin(crm::cli::AdminCommand::from(
@@ -596,10 +574,10 @@ async fn malformed_requests_get_salesmap_errors_and_store_nothing() {
     assert_eq!(server.count("people") + server.count("leads"), 0);
     server.stop().await;
 }
+each_backend!(malformed_requests_get_salesmap_errors_and_store_nothing);
 
-#[tokio::test]
-async fn serves_the_hand_written_documents_unchanged() {
-    let server = TestServer::start().await;
+async fn serves_the_hand_written_documents_unchanged(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let resp = reqwest::get(format!("{}/openapi/salesmap.yaml", server.url))
         .await
         .unwrap();
@@ -621,3 +599,4 @@ async fn serves_the_hand_written_documents_unchanged() {
     assert_eq!(missing.status().as_u16(), 404);
     server.stop().await;
 }
+each_backend!(serves_the_hand_written_documents_unchanged);

@@ -6,9 +6,11 @@
 //! (`--durability` and `--commit` are `tests/durability.rs`'s; `--shutdown-grace-secs`
 //! is exercised by `tests/operations.rs`, its invalid values here.)
 
+mod common;
 #[path = "support/crm_process.rs"]
 mod crm_process;
 
+use common::{each_backend, Backend, TestDatabase};
 use crm_process::{create, raw_exchange, raw_head, send, stored, tenant, Crm};
 use crm_testkit::{Family, Operation, OPERATIONS};
 use serde_json::Value;
@@ -61,14 +63,18 @@ fn chunked(head: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-#[tokio::test]
-async fn max_body_bytes_is_the_largest_body_accepted() {
+async fn max_body_bytes_is_the_largest_body_accepted(backend: Backend) {
     const LIMIT: usize = 3000;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let t = tenant(&db, "limits");
+    let database = TestDatabase::new(backend);
+    let t = tenant(database.arg(), "limits");
     let fx = &t.fixtures;
-    let crm = Crm::start(&db, &["--max-body-bytes", &LIMIT.to_string()], &[]).unwrap();
+    let crm = Crm::start(
+        database.arg(),
+        &["--max-body-bytes", &LIMIT.to_string()],
+        &[],
+    )
+    .unwrap();
+    let db = database.connect();
     let too_large = format!("body: larger than the limit of {LIMIT} bytes");
     for op in &OPERATIONS {
         // Declared by Content-Length: exactly the limit, then one byte more.
@@ -76,13 +82,13 @@ async fn max_body_bytes_is_the_largest_body_accepted() {
         let (status, answer) =
             send(&crm.url, op, &t.token, fx, &[], "application/json", body).await;
         assert_eq!(status, op.success, "{}: {answer}", op.name());
-        assert_eq!(stored(&db, op, "at-limit"), 1, "{}", op.name());
+        assert_eq!(db.stored(op, "at-limit"), 1, "{}", op.name());
         let body = padded(op, fx, "over-limit", LIMIT + 1);
         let (status, answer) =
             send(&crm.url, op, &t.token, fx, &[], "application/json", body).await;
         assert_eq!(status, 413, "{}: {answer}", op.name());
         assert_eq!(op.error_message(413, &answer).unwrap(), too_large);
-        assert_eq!(stored(&db, op, "over-limit"), 0, "{}", op.name());
+        assert_eq!(db.stored(op, "over-limit"), 0, "{}", op.name());
 
         // Chunked, so the server learns the size only by reading.
         let head = raw_head(op, &t.token, fx, "application/json");
@@ -90,34 +96,30 @@ async fn max_body_bytes_is_the_largest_body_accepted() {
         let (status, _, answer) = raw_exchange(&crm.addr, &chunked(&head, &body));
         let answer: Value = serde_json::from_slice(&answer).unwrap();
         assert_eq!(status, op.success, "{} (chunked): {answer}", op.name());
-        assert_eq!(stored(&db, op, "chunked-at-limit"), 1, "{}", op.name());
+        assert_eq!(db.stored(op, "chunked-at-limit"), 1, "{}", op.name());
         let body = padded(op, fx, "chunked-over-limit", LIMIT + 1);
         let (status, _, answer) = raw_exchange(&crm.addr, &chunked(&head, &body));
         let answer: Value = serde_json::from_slice(&answer).unwrap();
         assert_eq!(status, 413, "{} (chunked): {answer}", op.name());
         assert_eq!(op.error_message(413, &answer).unwrap(), too_large);
-        assert_eq!(stored(&db, op, "chunked-over-limit"), 0, "{}", op.name());
+        assert_eq!(db.stored(op, "chunked-over-limit"), 0, "{}", op.name());
     }
     crm.stop();
 }
+each_backend!(max_body_bytes_is_the_largest_body_accepted);
 
-#[tokio::test]
-async fn idempotency_ttl_secs_is_how_long_a_key_is_remembered() {
+async fn idempotency_ttl_secs_is_how_long_a_key_is_remembered(backend: Backend) {
     let ttl = Duration::from_secs(2);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let t = tenant(&db, "ttl");
+    let database = TestDatabase::new(backend);
+    let t = tenant(database.arg(), "ttl");
     let fx = &t.fixtures;
-    let crm = Crm::start(&db, &["--idempotency-ttl-secs", "2"], &[]).unwrap();
+    let crm = Crm::start(database.arg(), &["--idempotency-ttl-secs", "2"], &[]).unwrap();
+    let db = database.connect();
     let keys_left = |key: &str| -> i64 {
-        rusqlite::Connection::open(&db)
-            .unwrap()
-            .query_row(
-                "SELECT count(*) FROM idempotency_keys WHERE key = ?1",
-                [key],
-                |r| r.get(0),
-            )
-            .unwrap()
+        db.value(
+            "SELECT count(*) FROM idempotency_keys WHERE key = ?1",
+            &[&key],
+        )
     };
 
     // Before the TTL a retry replays. Whether a retry was sent within the TTL is
@@ -161,7 +163,7 @@ async fn idempotency_ttl_secs_is_how_long_a_key_is_remembered() {
                     "{}: a retry within the TTL replays",
                     op.name()
                 );
-                assert_eq!(stored(&db, op, &format!("ttl-first-{round}")), 1);
+                assert_eq!(db.stored(op, &format!("ttl-first-{round}")), 1);
             }
             break;
         }
@@ -208,7 +210,7 @@ async fn idempotency_ttl_secs_is_how_long_a_key_is_remembered() {
                     "{}",
                     op.name()
                 );
-                assert_eq!(stored(&db, op, &suffix), 1, "{}", op.name());
+                assert_eq!(db.stored(op, &suffix), 1, "{}", op.name());
                 break;
             }
             assert_invalid(
@@ -218,7 +220,7 @@ async fn idempotency_ttl_secs_is_how_long_a_key_is_remembered() {
                 "Idempotency-Key",
                 "already used with a different request",
             );
-            assert_eq!(stored(&db, op, &suffix), 0, "{}", op.name());
+            assert_eq!(db.stored(op, &suffix), 0, "{}", op.name());
             assert!(
                 attempt < 300,
                 "{}: the key was still taken 30 s on",
@@ -238,6 +240,7 @@ async fn idempotency_ttl_secs_is_how_long_a_key_is_remembered() {
     let log = crm.stop();
     assert!(log.contains("forgot expired idempotency keys"), "{log}");
 }
+each_backend!(idempotency_ttl_secs_is_how_long_a_key_is_remembered);
 
 #[tokio::test]
 async fn request_timeout_secs_is_how_long_a_body_may_take_to_arrive() {
@@ -388,7 +391,7 @@ async fn bind_db_and_metrics_bind_come_from_the_environment_too() {
     )
     .unwrap();
     assert_eq!(crm.addr, format!("127.0.0.1:{port}"));
-    let token = crm.printed_token().expect("a new database prints a token");
+    let token = crm.first_start_token();
     let op = &OPERATIONS[0];
     let fx = crm_testkit::Fixtures {
         workspace_id: 1,
@@ -414,7 +417,8 @@ async fn bind_db_and_metrics_bind_come_from_the_environment_too() {
         ],
     )
     .unwrap();
-    assert!(crm.printed_token().is_some(), "--db named a new database");
+    // --db named a new database: a first start, which prints a token.
+    crm.first_start_token();
     crm.stop();
     assert!(other.exists());
 }

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{Tenant, TestServer};
+use common::{each_backend, Backend, Tenant, TestServer};
 use crm_client::salesmap::{types, Client};
 use serde_json::{json, Value};
 
@@ -25,15 +25,12 @@ fn text_field(name: &str, value: &str) -> types::FieldValue {
 
 /// A stored person: (name, its organization's uuid).
 fn person(server: &TestServer, uuid: &str) -> (String, Option<String>) {
-    server
-        .db()
-        .query_row(
-            "SELECT p.name, o.uuid FROM people p LEFT JOIN organizations o ON o.id = p.organization_id
+    server.db().query_row(
+        "SELECT p.name, o.uuid FROM people p LEFT JOIN organizations o ON o.id = p.organization_id
              WHERE p.uuid = ?1",
-            [uuid],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap()
+        &[&uuid],
+        |r| (r.get(0), r.get(1)),
+    )
 }
 
 /// The field values stored for anyone: 이름 and 소속 기업 live in the record.
@@ -49,9 +46,8 @@ fn salesmap_error(message: &str) -> Value {
     json!({"success": false, "message": message})
 }
 
-#[tokio::test]
-async fn name_and_organization_are_data_fields_of_salesmap_people() {
-    let server = TestServer::start().await;
+async fn name_and_organization_are_data_fields_of_salesmap_people(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let org = server.organization(&t, "세일즈맵 주식회사").await;
     let client = Client::with_token(&server.url, &t.token).unwrap();
@@ -120,14 +116,10 @@ async fn name_and_organization_are_data_fields_of_salesmap_people() {
     }
     assert_eq!(linked[0], linked[1]);
     assert_eq!(server.count("organizations"), organizations + 1);
-    let made: String = server
-        .db()
-        .query_row(
-            "SELECT name FROM organizations WHERE uuid = ?1",
-            [&linked[0]],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let made: String = server.db().value(
+        "SELECT name FROM organizations WHERE uuid = ?1",
+        &[&linked[0]],
+    );
     assert_eq!(made, "새 회사");
 
     // An empty 소속 기업 names no organization; 이름 differing only in surrounding
@@ -151,10 +143,10 @@ async fn name_and_organization_are_data_fields_of_salesmap_people() {
     );
     server.stop().await;
 }
+each_backend!(name_and_organization_are_data_fields_of_salesmap_people);
 
-#[tokio::test]
-async fn a_standard_field_that_disagrees_with_the_request_is_refused_naming_both() {
-    let server = TestServer::start().await;
+async fn a_standard_field_that_disagrees_with_the_request_is_refused_naming_both(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let org = server.organization(&t, "OrgA").await;
     let other = server.organization(&t, "OrgB").await;
@@ -220,10 +212,10 @@ async fn a_standard_field_that_disagrees_with_the_request_is_refused_naming_both
     );
     server.stop().await;
 }
+each_backend!(a_standard_field_that_disagrees_with_the_request_is_refused_naming_both);
 
-#[tokio::test]
-async fn the_lead_page_names_no_standard_fields() {
-    let server = TestServer::start().await;
+async fn the_lead_page_names_no_standard_fields(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let org = server.organization(&t, "OrgA").await;
     let body = json!({"name": "리드 명", "organizationId": org,
@@ -239,22 +231,17 @@ async fn the_lead_page_names_no_standard_fields() {
     assert_eq!(server.count("leads"), 0);
     server.stop().await;
 }
+each_backend!(the_lead_page_names_no_standard_fields);
 
 /// The definition id of a standard people field of the tenant's workspace.
 fn standard_field_id(server: &TestServer, t: &Tenant, key: &str) -> i64 {
     server
         .db()
-        .query_row(
-            "SELECT id FROM field_definitions WHERE workspace_id = ?1 AND entity = 'person' AND key = ?2",
-            rusqlite::params![t.workspace_id, key],
-            |r| r.get(0),
-        )
-        .unwrap()
+        .value("SELECT id FROM field_definitions WHERE workspace_id = ?1 AND entity = 'person' AND key = ?2", &[&t.workspace_id, &key])
 }
 
-#[tokio::test]
-async fn custom_fields_by_key_or_id_never_set_a_standard_field() {
-    let server = TestServer::start().await;
+async fn custom_fields_by_key_or_id_never_set_a_standard_field(backend: Backend) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let contact = server.contact(&t, "Contact").await;
     // Introzy: `customFields` is keyed by custom field key (its page:
@@ -315,6 +302,7 @@ async fn custom_fields_by_key_or_id_never_set_a_standard_field() {
     assert_eq!(field_values(&server), 0);
     server.stop().await;
 }
+each_backend!(custom_fields_by_key_or_id_never_set_a_standard_field);
 
 #[tokio::test]
 async fn workspaces_made_before_get_the_standard_fields_at_start() {
@@ -324,7 +312,7 @@ async fn workspaces_made_before_get_the_standard_fields_at_start() {
     // As the binary before migration 0007 left them: no 이름 or 소속 기업 field, and
     // one workspace with a custom field of its own called 이름.
     {
-        let conn = rusqlite::Connection::open(&server.db_path).unwrap();
+        let conn = rusqlite::Connection::open(server.db_path()).unwrap();
         conn.execute_batch(
             "DELETE FROM field_definitions WHERE builtin IN ('name', 'organization');
              PRAGMA user_version = 6;",
@@ -337,17 +325,12 @@ async fn workspaces_made_before_get_the_standard_fields_at_start() {
     let server = server.restart().await;
 
     let fields = |t: &Tenant| -> Vec<(String, String, Option<String>)> {
-        server
-            .db()
-            .prepare(
-                "SELECT name, key, builtin FROM field_definitions
+        server.db().query(
+            "SELECT name, key, builtin FROM field_definitions
                  WHERE workspace_id = ?1 AND entity = 'person' ORDER BY id",
-            )
-            .unwrap()
-            .query_map([t.workspace_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+            &[&t.workspace_id],
+            |r| (r.get(0), r.get(1), r.get(2)),
+        )
     };
     let field = |name: &str, key: &str, builtin: Option<&str>| {
         (name.to_owned(), key.to_owned(), builtin.map(str::to_owned))
@@ -386,9 +369,10 @@ async fn workspaces_made_before_get_the_standard_fields_at_start() {
 /// to say otherwise (a corrupt or hand-edited row), the lead create fails whole
 /// rather than drop the value or store it as a person's: whichever standard field
 /// the row claims to be.
-#[tokio::test]
-async fn a_lead_field_the_store_marks_standard_fails_the_create_and_stores_nothing() {
-    let server = TestServer::start().await;
+async fn a_lead_field_the_store_marks_standard_fails_the_create_and_stores_nothing(
+    backend: Backend,
+) {
+    let server = TestServer::start_on(backend).await;
     let t = server.tenant("acme").await;
     let org = server.organization(&t, "OrgA").await;
     let kinds = [
@@ -409,13 +393,10 @@ async fn a_lead_field_the_store_marks_standard_fails_the_create_and_stores_nothi
                 &[],
             )
             .await;
-        let changed = rusqlite::Connection::open(&server.db_path)
-            .unwrap()
-            .execute(
-                "UPDATE field_definitions SET builtin = ?1 WHERE id = ?2",
-                rusqlite::params![kind, id],
-            )
-            .unwrap();
+        let changed = server.db().execute(
+            "UPDATE field_definitions SET builtin = ?1 WHERE id = ?2",
+            &[&kind, &id],
+        );
         assert_eq!(changed, 1);
     }
     for (kind, value) in kinds {
@@ -431,3 +412,4 @@ async fn a_lead_field_the_store_marks_standard_fails_the_create_and_stores_nothi
     assert_eq!((server.count("leads"), field_values(&server)), (0, 0));
     server.stop().await;
 }
+each_backend!(a_lead_field_the_store_marks_standard_fails_the_create_and_stores_nothing);

@@ -2,12 +2,14 @@
 //! retry replays are one write. Nothing of a create whose answer fails is stored;
 //! an answered key survives a restart with its answer, so no retry ever waits.
 
+mod common;
+
+use common::{each_backend, Backend, TestDatabase, TestDb};
 use crm_server::store::{
-    AdminStore, CustomerRecord, Durability, IdempotentWrite, NewCustomer, NewPerson,
-    OrganizationTarget, PersonRecord, SqliteStore, Store, StoreError,
+    CustomerRecord, IdempotentWrite, NewCustomer, NewPerson, OrganizationTarget, PersonRecord,
+    StoreError,
 };
 use crm_server::time::Timestamp;
-use std::path::Path;
 
 fn write<R>(
     key: &str,
@@ -22,22 +24,11 @@ fn write<R>(
     }
 }
 
-fn count(db: &Path, table: &str) -> i64 {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-        .unwrap()
-}
-
-fn stored_answer(db: &Path, key: &str) -> Option<String> {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(
-            "SELECT response FROM idempotency_keys WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )
-        .unwrap()
+fn stored_answer(db: &TestDb, key: &str) -> Option<String> {
+    db.value(
+        "SELECT response FROM idempotency_keys WHERE key = ?1",
+        &[&key],
+    )
 }
 
 fn person(workspace_id: i64) -> NewPerson {
@@ -51,11 +42,10 @@ fn person(workspace_id: i64) -> NewPerson {
     }
 }
 
-#[tokio::test]
-async fn a_create_whose_answer_fails_stores_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+async fn a_create_whose_answer_fails_stores_nothing(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let store = database.open().await;
+    let db = database.connect();
     let ws = store.create_workspace("acme").await.unwrap().id.id;
 
     let failing = write("k", 1, |_: &PersonRecord| anyhow::bail!("cannot render"));
@@ -67,7 +57,7 @@ async fn a_create_whose_answer_fails_stores_nothing() {
         other => panic!("expected the answer's error, got {other:?}"),
     }
     for table in ["people", "organizations", "idempotency_keys"] {
-        assert_eq!(count(&db, table), 0, "{table}: nothing of the request");
+        assert_eq!(db.count(table), 0, "{table}: nothing of the request");
     }
 
     // The key stayed free: the same request, answerable now, goes through.
@@ -92,11 +82,10 @@ async fn a_create_whose_answer_fails_stores_nothing() {
         "answered by the time the create returns"
     );
 }
+each_backend!(a_create_whose_answer_fails_stores_nothing);
 
-#[tokio::test]
-async fn an_answered_key_is_replayed_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
+async fn an_answered_key_is_replayed_after_a_restart(backend: Backend) {
+    let database = TestDatabase::new(backend);
     let customer = |ws| NewCustomer {
         workspace_id: ws,
         reference_id: Some("ref-1".into()),
@@ -105,7 +94,7 @@ async fn an_answered_key_is_replayed_after_a_restart() {
     };
     let render = |c: &CustomerRecord| Ok(format!("{{\"id\":\"{}\"}}", c.id.uuid));
 
-    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+    let store = database.open().await;
     let ws = store.create_workspace("acme").await.unwrap().id.id;
     let created = store
         .create_customer(customer(ws), Some(write("once", 7, render)))
@@ -114,7 +103,7 @@ async fn an_answered_key_is_replayed_after_a_restart() {
     let body = format!("{{\"id\":\"{}\"}}", created.id.uuid);
     drop(store);
 
-    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+    let store = database.open().await;
     let record = store.idempotency_record(ws, "once").await.unwrap().unwrap();
     assert_eq!((record.fingerprint, &record.response), ([7; 32], &body));
     match store
@@ -137,16 +126,16 @@ async fn an_answered_key_is_replayed_after_a_restart() {
         }) => {}
         other => panic!("expected a refusal without the answer, got {other:?}"),
     }
-    assert_eq!(count(&db, "customers"), 1);
+    assert_eq!(database.connect().count("customers"), 1);
 }
+each_backend!(an_answered_key_is_replayed_after_a_restart);
 
 /// The server's periodic purge forgets keys claimed before the cut-off, and only
 /// those: the records they made stay, and a key newer than the cut-off still replays.
-#[tokio::test]
-async fn purging_forgets_exactly_the_keys_claimed_before_the_cutoff() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crm.db");
-    let store = SqliteStore::open(&db, Durability::Full).unwrap();
+async fn purging_forgets_exactly_the_keys_claimed_before_the_cutoff(backend: Backend) {
+    let database = TestDatabase::new(backend);
+    let store = database.open().await;
+    let db = database.connect();
     let ws = store.create_workspace("acme").await.unwrap().id.id;
     let customer = |reference: &str| NewCustomer {
         workspace_id: ws,
@@ -162,27 +151,19 @@ async fn purging_forgets_exactly_the_keys_claimed_before_the_cutoff() {
             .unwrap();
     }
     let two_hours_ago = Timestamp(Timestamp::now().0 - chrono::Duration::hours(2));
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute(
-            "UPDATE idempotency_keys SET created_at = ?1 WHERE key LIKE 'old-%'",
-            [two_hours_ago.to_rfc3339_millis()],
-        )
-        .unwrap();
+    db.execute(
+        "UPDATE idempotency_keys SET created_at = ?1 WHERE key LIKE 'old-%'",
+        &[&two_hours_ago.to_rfc3339_millis()],
+    );
 
     let cutoff = Timestamp(Timestamp::now().0 - chrono::Duration::hours(1));
     assert_eq!(store.purge_idempotency(cutoff).await.unwrap(), 2);
-    let keys: Vec<String> = rusqlite::Connection::open(&db)
-        .unwrap()
-        .prepare("SELECT key FROM idempotency_keys ORDER BY key")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let keys: Vec<String> = db.query("SELECT key FROM idempotency_keys ORDER BY key", &[], |r| {
+        r.get(0)
+    });
     assert_eq!(keys, ["new"]);
     assert_eq!(
-        count(&db, "customers"),
+        db.count("customers"),
         3,
         "purging forgets keys, not records"
     );
@@ -195,3 +176,4 @@ async fn purging_forgets_exactly_the_keys_claimed_before_the_cutoff() {
     // Nothing more to forget.
     assert_eq!(store.purge_idempotency(cutoff).await.unwrap(), 0);
 }
+each_backend!(purging_forgets_exactly_the_keys_claimed_before_the_cutoff);

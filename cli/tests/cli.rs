@@ -72,14 +72,11 @@ async fn a_create_prints_the_answer_and_stores_the_row() {
         printed,
         json!({"success": true, "data": {"people": {"id": id, "name": "홍길동", "createdAt": created_at}}})
     );
-    let stored: (String, String, String) = server
-        .db()
-        .query_row(
-            "SELECT name, email, memo FROM people WHERE uuid = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+    let stored: (String, String, String) = server.db().query_row(
+        "SELECT name, email, memo FROM people WHERE uuid = ?1",
+        &[&id],
+        |r| (r.get(0), r.get(1), r.get(2)),
+    );
     assert_eq!(
         stored,
         (

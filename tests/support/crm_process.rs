@@ -10,6 +10,7 @@
 
 use crm_testkit::{Fixtures, Operation};
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -18,8 +19,9 @@ use std::time::{Duration, Instant};
 
 pub const CRM: &str = env!("CARGO_BIN_EXE_crm");
 
-/// `crm admin --db DB ARGS…`'s JSON output; panics with its stderr if it fails.
-pub fn admin(db: &Path, args: &[&str]) -> Value {
+/// `crm admin --db DB ARGS…`'s JSON output (DB a SQLite file or a PostgreSQL
+/// URL); panics with its stderr if it fails.
+pub fn admin(db: impl AsRef<OsStr>, args: &[&str]) -> Value {
     let out = Command::new(CRM)
         .arg("admin")
         .arg("--db")
@@ -45,7 +47,8 @@ pub struct Tenant {
     pub token_id: i64,
 }
 
-pub fn tenant(db: &Path, name: &str) -> Tenant {
+pub fn tenant(db: impl AsRef<OsStr>, name: &str) -> Tenant {
+    let db = db.as_ref();
     let ws = admin(db, &["workspace", "--name", name]);
     let workspace_id = ws["workspace"]["id"].as_i64().unwrap();
     let id = workspace_id.to_string();
@@ -116,7 +119,11 @@ impl Crm {
     /// `crm serve --bind 127.0.0.1:0 --db DB ARGS…` with `env` (and `RUST_LOG`
     /// unset unless `env` sets it: the binary's default, info); the server once
     /// it logs that it is listening, or how it exited.
-    pub fn start(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Crm, Exited> {
+    pub fn start(
+        db: impl AsRef<OsStr>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Crm, Exited> {
         let mut command = Command::new(CRM);
         command
             .args(["serve", "--bind", "127.0.0.1:0", "--db"])
@@ -206,7 +213,9 @@ impl Crm {
         self.stderr.lock().unwrap().join("\n")
     }
 
-    /// The token a first start prints.
+    /// The token a first start printed, as far as its stdout has been read: for
+    /// a start that must print none. A start that must print one waits for it
+    /// with [`Crm::first_start_token`].
     pub fn printed_token(&self) -> Option<String> {
         self.stdout
             .lock()
@@ -215,6 +224,25 @@ impl Crm {
             .map(|l| l.trim())
             .find(|l| l.starts_with("crm_"))
             .map(str::to_owned)
+    }
+
+    /// The token a first start prints. `crm serve` prints it before it logs
+    /// that it listens, but its stdout is read by another thread than its log,
+    /// so the token may be read a moment after the log line: waited for, up to
+    /// 30 s.
+    pub fn first_start_token(&self) -> String {
+        let started = Instant::now();
+        loop {
+            if let Some(token) = self.printed_token() {
+                return token;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "crm serve printed no token: {}",
+                self.stdout()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Stops it with SIGTERM (it finishes, flushes its log and exits 0); its whole

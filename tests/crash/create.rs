@@ -2,7 +2,7 @@
 //! send it again byte for byte, what one send got, and the check that it is
 //! stored whole, exactly once, with its answer recorded under its key.
 
-use super::db::{Db, Param};
+use super::db::TestDb;
 use super::records::{self, Setup};
 use crm_testkit::{Operation, OPERATIONS};
 use serde_json::Value;
@@ -91,13 +91,13 @@ impl Create {
     }
 
     /// The ids of the rows holding this create's unique value.
-    pub async fn stored_ids(&self, db: &Db) -> Vec<String> {
+    pub fn stored_ids(&self, db: &TestDb) -> Vec<String> {
         let stored = (self.op.stored)(&self.suffix);
         let sql = format!(
             "SELECT uuid FROM {} WHERE {} = ?1",
             stored.table, stored.column
         );
-        db.texts(&sql, &[Param::Text(&stored.value)]).await
+        db.query(&sql, &[&stored.value], |r| r.get(0))
     }
 
     pub fn what(&self) -> String {
@@ -106,13 +106,13 @@ impl Create {
 
     /// Failures unless record `id` is stored whole, exactly once, with `answer`
     /// recorded under its key.
-    pub async fn check_stored(&self, db: &Db, id: &str, answer: &Value) -> Vec<String> {
+    pub fn check_stored(&self, db: &TestDb, id: &str, answer: &Value) -> Vec<String> {
         let mut failures = Vec::new();
-        let ids = self.stored_ids(db).await;
+        let ids = self.stored_ids(db);
         if ids != [id] {
             failures.push(format!("answered {id}, stored {ids:?}"));
         }
-        match records::read_back(db, self.op, id).await {
+        match records::read_back(db, self.op, id) {
             Some(record) if record == self.expected => {}
             Some(record) => failures.push(format!(
                 "record {id} is not what was sent: {}",
@@ -120,7 +120,7 @@ impl Create {
             )),
             None => failures.push(format!("record {id} is not stored")),
         }
-        let recorded = records::recorded_answer(db, &self.key).await;
+        let recorded = records::recorded_answer(db, &self.key);
         if recorded.as_ref() != Some(&Some(answer.clone())) {
             failures.push(format!(
                 "its key holds {recorded:?}, not its answer {answer}"

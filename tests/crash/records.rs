@@ -1,10 +1,10 @@
 //! The crash test's records (`tests/crash.rs`): the full body each create of the
 //! load sends (every field its operation takes, its links, its custom values), the
 //! record that body must leave in the database, and that record read back from the
-//! database whole (SQLite or PostgreSQL, through `db.rs`), so that a record stored
+//! database whole (SQLite or PostgreSQL, through `tests/common/db.rs`), so that a record stored
 //! without a column, a link or a custom value fails the test like a missing one.
 
-use super::db::{Db, Param};
+use super::db::{Cell, TestDb};
 use crm_testkit::{Fixtures, Operation};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
@@ -406,7 +406,7 @@ const CUSTOMER_FROM: &str = "customers WHERE uuid = ?1";
 
 /// The record `uuid` of `op`'s table as stored, in [`expected`]'s form (each
 /// column named by its alias), or `None` when there is none.
-pub async fn read_back(db: &Db, op: &Operation, uuid: &str) -> Option<Value> {
+pub fn read_back(db: &TestDb, op: &Operation, uuid: &str) -> Option<Value> {
     let (entity, select, from) = match (op.stored)("").table {
         "people" => (Some("person"), PERSON_SELECT, PERSON_FROM),
         "leads" => (Some("lead"), LEAD_SELECT, LEAD_FROM),
@@ -415,7 +415,7 @@ pub async fn read_back(db: &Db, op: &Operation, uuid: &str) -> Option<Value> {
     };
     let columns: Vec<&str> = select.iter().map(|(_, expr)| *expr).collect();
     let sql = format!("SELECT {} FROM {from}", columns.join(", "));
-    let row = db.row(&sql, &[Param::Text(uuid)]).await?;
+    let row = db.query_opt(&sql, &[&uuid], |r| r.0.iter().map(json).collect::<Vec<_>>())?;
     let mut record: Map<String, Value> = select
         .iter()
         .map(|(name, _)| (*name).to_owned())
@@ -423,43 +423,47 @@ pub async fn read_back(db: &Db, op: &Operation, uuid: &str) -> Option<Value> {
         .collect();
     let id = record.remove("_id").unwrap().as_i64().unwrap();
     if let Some(entity) = entity {
-        record.insert("custom".into(), custom_values(db, entity, id).await);
+        record.insert("custom".into(), custom_values(db, entity, id));
     }
     Some(Value::Object(record))
 }
 
+/// A stored value as JSON: both stores keep what the crash test reads as
+/// integers, text or NULL.
+fn json(cell: &Cell) -> Value {
+    match cell {
+        Cell::Null => Value::Null,
+        Cell::Int(i) => json!(i),
+        Cell::Text(s) => json!(s),
+        other => panic!("a crash-test column holds {other:?}"),
+    }
+}
+
 /// The custom values stored for record `id` of `entity`, by field key.
-async fn custom_values(db: &Db, entity: &str, id: i64) -> Value {
+fn custom_values(db: &TestDb, entity: &str, id: i64) -> Value {
     let sql = "SELECT d.key, v.value FROM field_values v
                JOIN field_definitions d ON d.id = v.definition_id
                WHERE v.record_id = ?1 AND d.entity = ?2";
-    let rows = db.rows(sql, &[Param::Int(id), Param::Text(entity)]).await;
-    let values = rows
-        .into_iter()
-        .map(|r| {
-            let (Value::String(key), Value::String(value)) = (&r[0], &r[1]) else {
-                panic!("a custom value row {r:?}")
-            };
-            (key.clone(), serde_json::from_str(value).unwrap())
-        })
-        .collect();
-    Value::Object(values)
+    let values = db.query(sql, &[&id, &entity], |r| {
+        let value: String = r.get(1);
+        (r.get(0), serde_json::from_str(&value).unwrap())
+    });
+    Value::Object(values.into_iter().collect())
 }
 
 /// The answer recorded for `key` in the default workspace: `None` when the key is
 /// not there, `Some(None)` when it is claimed without an answer.
-pub async fn recorded_answer(db: &Db, key: &str) -> Option<Option<Value>> {
+pub fn recorded_answer(db: &TestDb, key: &str) -> Option<Option<Value>> {
     let sql = "SELECT response FROM idempotency_keys WHERE workspace_id = 1 AND key = ?1";
-    let row = db.row(sql, &[Param::Text(key)]).await?;
-    Some(match &row[0] {
-        Value::String(text) => Some(serde_json::from_str(text).unwrap()),
-        _ => None,
+    db.query_opt(sql, &[&key], |r| {
+        r.get::<Option<String>>(0)
+            .map(|text| serde_json::from_str(&text).unwrap())
     })
 }
 
 /// Custom values whose record is gone: a write that left part of itself behind.
-pub async fn orphan_values(db: &Db) -> i64 {
-    db.int(
+pub fn orphan_values(db: &TestDb) -> i64 {
+    db.value(
         "SELECT count(*) FROM field_values v JOIN field_definitions d ON d.id = v.definition_id
          WHERE NOT EXISTS (SELECT 1 FROM people WHERE id = v.record_id AND d.entity = 'person')
            AND NOT EXISTS (SELECT 1 FROM leads WHERE id = v.record_id AND d.entity = 'lead')
@@ -467,13 +471,12 @@ pub async fn orphan_values(db: &Db) -> i64 {
                            WHERE id = v.record_id AND d.entity = 'organization')",
         &[],
     )
-    .await
 }
 
 /// The uuids of `table`'s rows.
-pub async fn uuids(db: &Db, table: &str) -> BTreeSet<String> {
+pub fn uuids(db: &TestDb, table: &str) -> BTreeSet<String> {
     let sql = format!("SELECT uuid FROM {table}");
-    db.texts(&sql, &[]).await.into_iter().collect()
+    db.query(&sql, &[], |r| r.get(0)).into_iter().collect()
 }
 
 /// `PRAGMA foreign_key_check`'s rows: each a (table, rowid, parent) that breaks a
@@ -496,9 +499,10 @@ pub fn foreign_key_violations(conn: &Connection) -> Vec<String> {
 }
 
 /// The names of every organization.
-pub async fn organization_names(db: &Db) -> BTreeSet<String> {
-    let names = db.texts("SELECT name FROM organizations", &[]).await;
-    names.into_iter().collect()
+pub fn organization_names(db: &TestDb) -> BTreeSet<String> {
+    db.query("SELECT name FROM organizations", &[], |r| r.get(0))
+        .into_iter()
+        .collect()
 }
 
 /// Where `stored` differs from `expected` (two records in [`read_back`]'s form),

@@ -9,6 +9,7 @@ pub mod lint;
 pub mod live;
 pub mod mutants;
 pub mod openapi_diff;
+pub mod postgres;
 pub mod schemathesis;
 
 use anyhow::Context as _;

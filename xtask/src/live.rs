@@ -1,7 +1,7 @@
 //! A live `crm serve` for the checks that call it from outside (Schemathesis, the
-//! clients' smoke tests): the debug binary on a fresh database and a free
-//! loopback port, its printed token, and the records the documents' examples
-//! name, made with `crm admin`.
+//! clients' smoke tests): the debug binary on a fresh database of either store and
+//! a free loopback port, its printed token, and the records the documents'
+//! examples name, made with `crm admin`.
 
 use anyhow::Context as _;
 use std::io::{BufRead, BufReader};
@@ -29,8 +29,41 @@ pub fn build_crm(root: &Path) -> anyhow::Result<PathBuf> {
     Ok(crate::target_dir(root).join("debug/crm"))
 }
 
+/// The store a live server runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Store {
+    /// A new SQLite file in the server's scratch directory.
+    Sqlite,
+    /// A new database on `CRM_TEST_POSTGRES_URL`'s server, or on a throwaway
+    /// cluster (`tests/support/postgres.rs`).
+    Postgres,
+}
+
+impl Store {
+    /// A fresh, empty database's `--db` argument; Ok(None) (said loudly) when
+    /// PostgreSQL is not to be had, which `CRM_REQUIRE_POSTGRES=1` makes an error.
+    fn fresh_database(self, dir: &Path) -> anyhow::Result<Option<String>> {
+        match self {
+            Store::Sqlite => Ok(Some(dir.join("crm.db").to_string_lossy().into_owned())),
+            Store::Postgres => {
+                use crate::postgres::support;
+                // The support module panics where PostgreSQL is required and
+                // absent; here that is an error of the run, with its reason.
+                std::panic::catch_unwind(support::database_url).map_err(|panic| {
+                    let why = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_default();
+                    anyhow::anyhow!("no PostgreSQL database: {why}")
+                })
+            }
+        }
+    }
+}
+
 /// Runs `crm admin` and returns what it printed (JSON).
-fn crm_admin(crm: &Path, db: &Path, args: &[&str]) -> anyhow::Result<serde_json::Value> {
+fn crm_admin(crm: &Path, db: &str, args: &[&str]) -> anyhow::Result<serde_json::Value> {
     let out = Command::new(crm)
         .arg("admin")
         .arg("--db")
@@ -49,6 +82,9 @@ fn crm_admin(crm: &Path, db: &Path, args: &[&str]) -> anyhow::Result<serde_json:
 pub struct Live {
     _server: Server,
     dir: tempfile::TempDir,
+    /// The server's `--db`: a SQLite path or a `postgres://` URL.
+    db: String,
+    pub store: Store,
     pub port: u16,
     pub token: String,
     /// The workspace the first start made: BigChange's `Customer-Id`.
@@ -64,8 +100,9 @@ impl Live {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    pub fn db(&self) -> PathBuf {
-        self.dir.path().join("crm.db")
+    /// The server's `--db`: a SQLite path or a `postgres://` URL.
+    pub fn db(&self) -> &str {
+        &self.db
     }
 
     /// A scratch directory that lives as long as the server.
@@ -74,13 +111,16 @@ impl Live {
     }
 }
 
-/// Starts `crm serve` on a new database and seeds the records the documents'
+/// Starts `crm serve` on a new database of `store` (Ok(None) when that store is
+/// PostgreSQL and none is to be had, said on stderr) and seeds the records the documents'
 /// examples name: the organization `Acme Inc` (`contactId` 1) and the custom
 /// fields `cf_favorite_color` (text), `cf_budget` and `bc_budget` (numbers;
 /// BigChange's `definitionId` 7 is the last).
-pub fn start(crm: &Path) -> anyhow::Result<Live> {
+pub fn start(crm: &Path, store: Store) -> anyhow::Result<Option<Live>> {
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("crm.db");
+    let Some(db) = store.fresh_database(dir.path())? else {
+        return Ok(None);
+    };
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -148,13 +188,15 @@ pub fn start(crm: &Path) -> anyhow::Result<Live> {
             ],
         )?;
     }
-    Ok(Live {
+    Ok(Some(Live {
         _server: server,
         dir,
+        db,
+        store,
         port,
         token,
         workspace_id: 1,
         organization,
         contact_id,
-    })
+    }))
 }

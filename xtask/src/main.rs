@@ -13,8 +13,9 @@
 //! - `bench [--quick] [--seconds N] [--store-rounds N] [--stores-only]`: benchmark
 //!   the release server's creates against its baselines, SQLite beside PostgreSQL
 //!   (see `xtask/src/bench.rs`);
-//! - `schemathesis [--st PATH] [--seed N] [--max-examples N]`: Schemathesis
-//!   against every document and a live server, with the fixed seed and a new one
+//! - `schemathesis [--st PATH] [--seed N] [--max-examples N] [--store sqlite|postgres]`:
+//!   Schemathesis against every document and a live server on each store, with the
+//!   fixed seed and a new one
 //!   (see `schemathesis.toml`, `schemathesis_hooks.py`);
 //! - `crash [--rounds N]`: the crash tests (`tests/crash.rs`: SIGKILL on SQLite and
 //!   PostgreSQL, PostgreSQL restarted in immediate mode);
@@ -111,6 +112,9 @@ enum Cmd {
         /// How many new random seeds to run after the fixed one.
         #[arg(long, default_value_t = 1)]
         random_seeds: u32,
+        /// The stores to run against (repeat or comma-separate); both by default.
+        #[arg(long = "store", value_enum, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
+        stores: Vec<xtask::live::Store>,
     },
     /// Lint every document in openapi/ with Redocly CLI (pinned in xtask/lint/):
     /// 0 errors and 0 warnings.
@@ -216,6 +220,7 @@ fn main() -> ExitCode {
             max_examples,
             seed,
             random_seeds,
+            stores,
         } => xtask::schemathesis::run(
             &root,
             xtask::schemathesis::Options {
@@ -223,6 +228,7 @@ fn main() -> ExitCode {
                 max_examples,
                 seed,
                 random_seeds,
+                stores,
             },
         ),
         Cmd::Mutants {

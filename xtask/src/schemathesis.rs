@@ -7,12 +7,17 @@
 //! is 1 too, which the hooks send with every valid request), and the custom fields the examples use
 //! (`cf_favorite_color`, `cf_budget`, and BigChange's `definitionId` 7).
 //!
+//! Every store given runs the whole set (both by default, as `.ci/run` does): a
+//! server on a fresh SQLite file, and one on a fresh PostgreSQL database
+//! (`CRM_TEST_POSTGRES_URL`'s server, or a throwaway cluster; skipped loudly when
+//! neither is to be had, a failure under `CRM_REQUIRE_POSTGRES=1`).
+//!
 //! Each run uses the fixed seed (the same inputs every time) and a new random one
 //! (new inputs every run), each printed: `--seed N` replays one alone. The checks
 //! `schemathesis_hooks.py` adds (loaded through `SCHEMATHESIS_HOOKS`) decide
 //! which refusals of a valid request a documented rule explains.
 
-use crate::live;
+use crate::live::{self, Store};
 use anyhow::Context as _;
 use std::path::Path;
 use std::process::Command;
@@ -25,6 +30,8 @@ pub struct Options {
     /// `random_seeds` new ones.
     pub seed: Option<u64>,
     pub random_seeds: u32,
+    /// The stores to run against, one after the other.
+    pub stores: Vec<Store>,
 }
 
 /// The seed every run starts with: the same inputs each time.
@@ -59,36 +66,45 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
 
     let mut passed = true;
     let mut summary = Vec::new();
-    for &seed in &seeds {
-        for (name, path) in crate::documents(root)? {
-            println!("== schemathesis: openapi/{name}.yaml, seed {seed}");
-            let live = live::start(&crm)?;
-            let status = Command::new(&options.st)
-                .arg("--config-file")
-                .arg(root.join("schemathesis.toml"))
-                .arg("run")
-                .arg(&path)
-                .args(["--url", &live.url()])
-                .args(["--header", &format!("Authorization: Bearer {}", live.token)])
-                .args(["--max-examples", &options.max_examples.to_string()])
-                .args(["--seed", &seed.to_string()])
-                .env("SCHEMATHESIS_HOOKS", root.join("schemathesis_hooks.py"))
-                .env("CRM_SCHEMATHESIS_ORGANIZATION", &live.organization)
-                .current_dir(root)
-                .status()
-                .with_context(|| {
-                    format!("running {} (install schemathesis with pip)", options.st)
-                })?;
-            drop(live);
-            summary.push(format!(
-                "openapi/{name}.yaml, seed {seed}: {}",
-                if status.success() {
-                    "ok".to_owned()
-                } else {
-                    format!("FAILED (replay: cargo xtask schemathesis --seed {seed})")
-                }
-            ));
-            passed &= status.success();
+    for &store in &options.stores {
+        for &seed in &seeds {
+            for (name, path) in crate::documents(root)? {
+                let what = format!("{store:?}, openapi/{name}.yaml, seed {seed}");
+                println!("== schemathesis: {what}");
+                let Some(live) = live::start(&crm, store)? else {
+                    summary.push(format!("{what}: SKIPPED (no PostgreSQL)"));
+                    continue;
+                };
+                let status = Command::new(&options.st)
+                    .arg("--config-file")
+                    .arg(root.join("schemathesis.toml"))
+                    .arg("run")
+                    .arg(&path)
+                    .args(["--url", &live.url()])
+                    .args(["--header", &format!("Authorization: Bearer {}", live.token)])
+                    .args(["--max-examples", &options.max_examples.to_string()])
+                    .args(["--seed", &seed.to_string()])
+                    .env("SCHEMATHESIS_HOOKS", root.join("schemathesis_hooks.py"))
+                    .env("CRM_SCHEMATHESIS_ORGANIZATION", &live.organization)
+                    .current_dir(root)
+                    .status()
+                    .with_context(|| {
+                        format!("running {} (install schemathesis with pip)", options.st)
+                    })?;
+                drop(live);
+                summary.push(format!(
+                    "{what}: {}",
+                    if status.success() {
+                        "ok".to_owned()
+                    } else {
+                        format!(
+                            "FAILED (replay: cargo xtask schemathesis --store {} --seed {seed})",
+                            format!("{store:?}").to_lowercase()
+                        )
+                    }
+                ));
+                passed &= status.success();
+            }
         }
     }
     println!("\n{}", summary.join("\n"));

@@ -10,10 +10,8 @@
 //! clusters run with `fsync=off`; the bench's turns it back on, so that a commit
 //! costs what it costs in production (`synchronous_commit = on` is the default).
 
-#[path = "../../../tests/support/postgres.rs"]
-mod support;
-
 use super::storage::Measured;
+use crate::postgres::support;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -238,6 +238,25 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_parse_error_names_its_field_and_none_at_the_root() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Person {
+            name: String,
+        }
+        let message = |body: &str| parse::<Person>(body).unwrap_err().external_message;
+        assert_eq!(
+            message(r#"{"name": 5}"#),
+            "unable to parse JSON body: name: invalid type: integer `5`, expected a string at line 1 column 10"
+        );
+        assert_eq!(
+            message(r#""John""#),
+            "unable to parse JSON body: invalid type: string \"John\", expected struct Person at line 1 column 6",
+            "the root is no field: no path before the message"
+        );
+    }
+
     fn nested(levels: usize, inside: &str) -> String {
         format!("{}{inside}{}", "[".repeat(levels), "]".repeat(levels))
     }

@@ -180,6 +180,46 @@ mod tests {
         assert_eq!(cache.get(&3), None);
     }
 
+    /// A stale list is harmless only because the domain asks for a fresh one
+    /// before calling a field unknown, and an add in this process drops the list;
+    /// both are what this counts, in reads of the database.
+    #[tokio::test]
+    async fn definitions_are_read_again_only_when_fresh_or_added_to() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let caches = Caches::default();
+        let reads = AtomicUsize::new(0);
+        let read = || async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok(Vec::new())
+        };
+        let mut seen = Vec::new();
+        for (workspace, fresh) in [(1, false), (1, false), (1, true), (1, false)] {
+            caches
+                .definitions(workspace, Entity::Person, fresh, read())
+                .await
+                .unwrap();
+            seen.push(reads.load(Ordering::SeqCst));
+        }
+        assert_eq!(seen, [1, 1, 2, 2], "a hit reads nothing; fresh reads");
+        caches.definition_added(1, Entity::Person);
+        caches
+            .definitions(1, Entity::Person, false, read())
+            .await
+            .unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 3, "an add drops the list");
+        for (workspace, entity) in [(2, Entity::Person), (1, Entity::Lead)] {
+            caches
+                .definitions(workspace, entity, false, read())
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            5,
+            "one list per (workspace, entity)"
+        );
+    }
+
     #[test]
     fn aged_entries_are_misses() {
         let cache = BoundedCache::with_max_age(2, Duration::ZERO);

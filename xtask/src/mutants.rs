@@ -38,6 +38,37 @@ pub struct Group {
     /// Integration test targets (`--test NAME`) of those packages; their `--lib`
     /// unit tests always run.
     pub tests: &'static [&'static str],
+    /// The store the integration tests run on (each runs as `name::sqlite` and
+    /// `name::postgres`).
+    pub backend: Backend,
+}
+
+/// Which of a test's two variants judges a group's mutants. Body parsing, auth,
+/// the domain rules and the SQLite store run the same code whichever store is
+/// behind them, so their mutants are judged on SQLite alone: running the
+/// PostgreSQL variants too would double every mutant's time and test nothing
+/// new. The PostgreSQL store's mutants are judged on PostgreSQL alone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// libtest arguments that leave out the other store's variant.
+    fn test_args(self) -> [&'static str; 2] {
+        match self {
+            Backend::Sqlite => ["--", "--skip=::postgres"],
+            Backend::Postgres => ["--", "--skip=::sqlite"],
+        }
+    }
+
+    /// Makes a skipped PostgreSQL test fail, so that no mutant survives by a skip.
+    fn require(self, cmd: &mut Command) {
+        if self == Backend::Postgres {
+            cmd.env("CRM_REQUIRE_POSTGRES", "1");
+        }
+    }
 }
 
 pub const GROUPS: &[Group] = &[
@@ -55,6 +86,7 @@ pub const GROUPS: &[Group] = &[
             // `--request-timeout-secs` reaches the body reader only through the binary.
             "serve_flags",
         ],
+        backend: Backend::Sqlite,
     },
     Group {
         name: "auth",
@@ -70,6 +102,7 @@ pub const GROUPS: &[Group] = &[
             "bigchange",
             "hostile",
         ],
+        backend: Backend::Sqlite,
     },
     Group {
         name: "idempotency",
@@ -80,6 +113,7 @@ pub const GROUPS: &[Group] = &[
         except: &[],
         test_packages: &["crm-server", "crm"],
         tests: &["idempotency", "store_idempotency"],
+        backend: Backend::Sqlite,
     },
     Group {
         name: "domain",
@@ -97,11 +131,15 @@ pub const GROUPS: &[Group] = &[
             // A field defined after the definitions were cached (`resolve_in`).
             "fields_cache",
         ],
+        backend: Backend::Sqlite,
     },
     Group {
         name: "store",
         files: &["server/src/store/"],
-        except: &["server/src/store/sqlite/idempotency.rs"],
+        except: &[
+            "server/src/store/sqlite/idempotency.rs",
+            "server/src/store/postgres/",
+        ],
         test_packages: &["crm-server", "crm"],
         tests: &[
             "edges_store",
@@ -112,6 +150,24 @@ pub const GROUPS: &[Group] = &[
             "salesmap",
             "maiascore",
         ],
+        backend: Backend::Sqlite,
+    },
+    Group {
+        name: "store-postgres",
+        files: &["server/src/store/postgres/"],
+        except: &[],
+        test_packages: &["crm-server", "crm"],
+        tests: &[
+            "postgres",
+            "multi_server",
+            "fields_cache",
+            "standard_fields",
+            "store_idempotency",
+            "idempotency",
+            "salesmap",
+            "maiascore",
+        ],
+        backend: Backend::Postgres,
     },
 ];
 
@@ -209,6 +265,8 @@ fn baseline(root: &Path, group: &Group) -> anyhow::Result<()> {
     for test in group.tests {
         cmd.arg(format!("--test={test}"));
     }
+    cmd.args(group.backend.test_args());
+    group.backend.require(&mut cmd);
     let status = cmd.status()?;
     anyhow::ensure!(
         status.success(),
@@ -232,6 +290,7 @@ fn cargo_mutants(root: &Path, group: &Group, options: &Options) -> Command {
         cmd.args(["--test-package", package]);
     }
     cmd.args(&options.extra);
+    group.backend.require(&mut cmd);
     cmd
 }
 
@@ -265,6 +324,15 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
             total[0] += n;
             continue;
         }
+        if group.backend == Backend::Postgres {
+            // A PostgreSQL variant with no server skips and passes: every mutant
+            // would survive. Refuse to run rather than report that.
+            anyhow::ensure!(
+                std::env::var_os("CRM_TEST_POSTGRES_URL").is_some(),
+                "the {} group needs CRM_TEST_POSTGRES_URL (a server the tests may create databases on)",
+                group.name
+            );
+        }
         let out_dir = root.join("target/mutants").join(group.name);
         std::fs::create_dir_all(&out_dir)?;
         let mut cmd = cargo_mutants(root, group, &options);
@@ -286,6 +354,9 @@ pub fn run(root: &Path, options: Options) -> anyhow::Result<bool> {
         cmd.arg("--cargo-arg=--lib");
         for test in group.tests {
             cmd.arg(format!("--cargo-arg=--test={test}"));
+        }
+        for arg in group.backend.test_args() {
+            cmd.arg(format!("--cargo-test-arg={arg}"));
         }
         let started = std::time::Instant::now();
         let status = cmd

@@ -1,5 +1,5 @@
 //! Which PostgreSQL failures mean "the database cannot take this now" (answered
-//! 503, with Retry-After, by the pipeline) rather than "this write is wrong" (a
+//! 503 by the pipeline, in the family's envelope) rather than "this write is wrong" (a
 //! 500): a connection refused, closed or timed out, a server starting up, shutting
 //! down or out of connections, a read-only (standby) server, a full disk, a
 //! statement cancelled by `statement_timeout`, a transaction that lost a

@@ -144,6 +144,9 @@ pub const GROUPS: &[Group] = &[
         tests: &[
             "edges_store",
             "migrations",
+            // `--durability`'s pragma and the writer's commit counters, traced
+            // from outside with strace.
+            "durability",
             "fields_cache",
             "standard_fields",
             "store_idempotency",

@@ -31,14 +31,21 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// A connection with the store's settings. Only the first open of a store may
 /// create the file: a connection opened later (a reader, the writer reopening)
 /// on a path whose file is gone must fail, not start an empty database there.
+///
+/// The path is a path. SQLite reads a name that begins with `file:` as a URI
+/// naming some other file (the bundled build has `SQLITE_USE_URI`, so whatever
+/// the flags), which the checks of this file (deleted, replaced, writable) would
+/// not be watching; a relative path is therefore given as `./…`.
 pub fn connect(path: &Path, durability: Durability, create: bool) -> rusqlite::Result<Connection> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn = Connection::open_with_flags(path, flags)?;
+    let conn = if path.is_relative() {
+        Connection::open_with_flags(Path::new(".").join(path), flags)?
+    } else {
+        Connection::open_with_flags(path, flags)?
+    };
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", durability.pragma())?;
@@ -54,15 +61,23 @@ pub fn wal_mode(conn: &Connection) -> rusqlite::Result<String> {
     let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
     loop {
         match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
-            Err(e)
-                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
-                    && std::time::Instant::now() < deadline =>
-            {
+            Err(e) if switch_again(&e, std::time::Instant::now(), deadline) => {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
             done => return done,
         }
     }
+}
+
+/// Whether a failed switch to WAL is tried again: only SQLITE_BUSY (another
+/// process switching too), and only before the deadline. Any other error is the
+/// answer at once.
+fn switch_again(
+    e: &rusqlite::Error,
+    now: std::time::Instant,
+    deadline: std::time::Instant,
+) -> bool {
+    e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) && now < deadline
 }
 
 /// The database and its WAL and shared-memory files (those that exist).
@@ -231,5 +246,30 @@ impl DbFile {
             return Err(StoreError::Unavailable(lost));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn failure(code: std::os::raw::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    /// Two servers' first opens of a new file race to switch it to WAL; the
+    /// loser's SQLITE_BUSY comes at once, so `wal_mode` retries it, and nothing
+    /// else, until its deadline.
+    #[test]
+    fn only_a_busy_switch_is_tried_again_and_only_before_the_deadline() {
+        let now = Instant::now();
+        let later = now + Duration::from_secs(1);
+        let busy = failure(rusqlite::ffi::SQLITE_BUSY);
+        let read_only = failure(rusqlite::ffi::SQLITE_READONLY);
+        assert!(switch_again(&busy, now, later));
+        assert!(!switch_again(&busy, later, later), "at the deadline");
+        assert!(!switch_again(&busy, later, now), "past the deadline");
+        assert!(!switch_again(&read_only, now, later));
     }
 }

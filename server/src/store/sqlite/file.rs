@@ -272,4 +272,23 @@ mod tests {
         assert!(!switch_again(&busy, later, now), "past the deadline");
         assert!(!switch_again(&read_only, now, later));
     }
+
+    /// Only a missing file is left for SQLite to create; any other failure to
+    /// look at one (here a path through a regular file) is refused, naming it.
+    #[test]
+    fn a_database_path_that_cannot_be_looked_at_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "not a directory").unwrap();
+        let db = file.join("crm.db");
+        let error = ensure_writable(&db).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "the database file {} cannot be read: Not a directory (os error 20)",
+                db.display()
+            )
+        );
+        ensure_writable(&dir.path().join("new.db")).expect("a missing file is created");
+    }
 }

@@ -163,6 +163,8 @@ pub const GROUPS: &[Group] = &[
         tests: &[
             "postgres",
             "multi_server",
+            // The store's commit counters, as /metrics shows them.
+            "operations",
             "fields_cache",
             "standard_fields",
             "store_idempotency",

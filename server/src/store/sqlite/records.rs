@@ -334,3 +334,33 @@ pub fn create_customer(conn: &Connection, c: NewCustomer) -> StoreResult<Custome
         published_at: now,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(extended_code: std::os::raw::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(extended_code), None)
+    }
+
+    /// Only a unique key taken is a duplicate; any other failure of the same
+    /// insert (a missing link, a busy or failing disk) must not be answered as one.
+    #[test]
+    fn only_a_taken_unique_key_is_a_unique_violation() {
+        use rusqlite::ffi;
+        assert!(is_unique_violation(&failure(ffi::SQLITE_CONSTRAINT_UNIQUE)));
+        assert!(is_unique_violation(&failure(
+            ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        )));
+        for other in [
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY,
+            ffi::SQLITE_CONSTRAINT_NOTNULL,
+            ffi::SQLITE_CONSTRAINT_CHECK,
+            ffi::SQLITE_BUSY,
+            ffi::SQLITE_IOERR_FSYNC,
+        ] {
+            assert!(!is_unique_violation(&failure(other)), "{other}");
+        }
+        assert!(!is_unique_violation(&rusqlite::Error::QueryReturnedNoRows));
+    }
+}

@@ -10,6 +10,7 @@
 //! possible (no root, a filesystem without the attribute) those tests say so on
 //! stderr and pass without checking.
 
+use crm_api::envelope::INTERNAL_MESSAGE;
 use crm_server::pipeline::failure::UNAVAILABLE_MESSAGE;
 use crm_testkit::{Family, Fixtures, Operation, OPERATIONS};
 use serde_json::Value;
@@ -320,6 +321,50 @@ async fn a_database_path_that_looks_like_an_sqlite_uri_is_a_path() {
     assert!(
         !dir.path().join("crm.db").exists(),
         "no other database was made"
+    );
+}
+
+/// A person's insert that fails for another reason than a taken e-mail (here a
+/// trigger aborts it) is the server's failure: 500 in the family's envelope,
+/// never the duplicate-e-mail answer, and nothing stored.
+#[tokio::test]
+async fn an_insert_failing_for_another_reason_than_a_taken_email_is_no_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crm.db");
+    let (fx, token) = tenant(&db);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse_person BEFORE INSERT ON people
+             WHEN NEW.email_norm LIKE '%refusedz%'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        )
+        .unwrap();
+    let server = started(&db);
+    let people: Vec<&Operation> = OPERATIONS
+        .iter()
+        .filter(|op| {
+            let stored = (op.stored)("x");
+            stored.table == "people" && stored.column == "email_norm"
+        })
+        .collect();
+    assert_eq!(people.len(), 3, "SalesMap, Introzy and BigChange people");
+    for op in people {
+        let (status, body) = create(&server.url, op, &token.secret, &fx, "refusedz").await;
+        assert_eq!(
+            (status, body),
+            op.refusal(500, INTERNAL_MESSAGE),
+            "{}",
+            op.name()
+        );
+        assert_eq!(stored(&db, op, "refusedz"), 0, "{}", op.name());
+        // The same create without the trigger's mark is made.
+        let (status, body) = create(&server.url, op, &token.secret, &fx, "acceptedz").await;
+        assert_eq!(status, op.success, "{}: {body}", op.name());
+    }
+    assert!(
+        server.log().contains("refused by the test"),
+        "the cause is logged"
     );
 }
 

@@ -219,3 +219,43 @@ fn element(e: &BytesStart<'_>, depth: usize) -> Result<(), HttpError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(body: &str) -> Result<usize, String> {
+        check_shape(body)
+            .map(|empty| empty.len())
+            .map_err(|e| e.external_message)
+    }
+
+    /// The prolog may hold a declaration, comments and processing instructions
+    /// (a stylesheet, say); after the root only whitespace and comments.
+    #[test]
+    fn a_processing_instruction_is_refused_only_after_the_root() {
+        assert_eq!(
+            shape("<?xml version=\"1.0\"?>\n<?xml-stylesheet href=\"a.xsl\"?>\n<item><name>a</name></item>"),
+            Ok(0)
+        );
+        assert_eq!(
+            shape("<item><name>a</name></item><?pi x?>"),
+            Err("unable to parse XML body: a processing instruction after the root element (at byte 27); only whitespace and comments may follow it".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_document_of_prolog_alone_has_no_root_element() {
+        for body in [
+            "",
+            "<?xml version=\"1.0\"?>",
+            "<?xml version=\"1.0\"?>\n<!-- none --><?pi x?>\n",
+        ] {
+            assert_eq!(
+                shape(body),
+                Err("unable to parse XML body: no root element".to_owned()),
+                "{body:?}"
+            );
+        }
+    }
+}

@@ -165,6 +165,9 @@ pub const GROUPS: &[Group] = &[
             "multi_server",
             // The store's commit counters, as /metrics shows them.
             "operations",
+            // Which database errors are a 503 (`error.rs`): the database stopped,
+            // stalled and restarted under load.
+            "postgres_faults",
             "fields_cache",
             "standard_fields",
             "store_idempotency",

@@ -368,6 +368,41 @@ async fn an_insert_failing_for_another_reason_than_a_taken_email_is_no_duplicate
     );
 }
 
+/// A database file the server cannot look at for a while (its directory moved
+/// away and a file put in its place: "not a directory") is no verdict on the
+/// file: those creates are 503s, and once the path is back the same server
+/// writes again, without a restart. Only a deleted or replaced file is lost for
+/// good.
+#[tokio::test]
+async fn a_database_file_that_cannot_be_looked_at_for_a_while_is_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("data");
+    std::fs::create_dir(&home).unwrap();
+    let db = home.join("crm.db");
+    let (fx, token) = tenant(&db);
+    let server = started(&db);
+    all_succeed(&server, &token.secret, &fx, "before").await;
+    let away = dir.path().join("data-away");
+    std::fs::rename(&home, &away).unwrap();
+    std::fs::write(&home, "a file where the directory was").unwrap();
+    all_unavailable(&server, &token.secret, &fx, "hidden").await;
+    std::fs::remove_file(&home).unwrap();
+    std::fs::rename(&away, &home).unwrap();
+    all_succeed(&server, &token.secret, &fx, "after").await;
+    let log = server.log();
+    drop(server);
+    assert!(log.contains("cannot check the database file"), "{log}");
+    assert!(!log.contains("while the server was running"), "{log}");
+    for op in &OPERATIONS {
+        assert_eq!(
+            (stored(&db, op, "hidden"), stored(&db, op, "after")),
+            (0, 1),
+            "{}",
+            op.name()
+        );
+    }
+}
+
 #[tokio::test]
 async fn creates_after_the_database_file_is_deleted_are_refused() {
     // Every file of the database, or its WAL alone (where commits land first).

@@ -315,6 +315,13 @@ impl Engine {
         };
         if self.conn.is_none() {
             self.conn = Some(self.file.reopen().map_err(unavailable)?);
+        } else {
+            // Looked at before writing too, not only after: a path that cannot be
+            // looked at now (a transient error, no verdict on the file) fails the
+            // batch with nothing written. Seen only after the COMMIT, it would be
+            // answered 503, "nothing was stored", for writes that may well have
+            // landed in the right file.
+            self.file.check().map_err(unavailable)?;
         }
         let conn = self.conn.as_ref().expect("opened above");
         let committed = commit_batch(conn, batch);

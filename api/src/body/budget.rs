@@ -211,4 +211,36 @@ mod tests {
         );
         assert!(of(&Other).is_none());
     }
+
+    /// A process may serve more than one context type (the tests' servers do);
+    /// each is lent its own budget, and providing again adds no second entry.
+    #[test]
+    fn every_provided_context_lends_its_own_budget_once() {
+        struct Second(BodyBudget);
+        impl BodyBudgetContext for Second {
+            fn body_budget(&self) -> &BodyBudget {
+                &self.0
+            }
+        }
+        provide::<Lender>();
+        provide::<Second>();
+        provide::<Second>();
+        assert_eq!(
+            of(&Second(BodyBudget::new(3))).map(BodyBudget::limit),
+            Some(3)
+        );
+        assert_eq!(
+            of(&Lender(BodyBudget::new(5))).map(BodyBudget::limit),
+            Some(5)
+        );
+        let lenders = LENDERS.read().unwrap();
+        let entries = |id: TypeId| lenders.iter().filter(|(i, _)| *i == id).count();
+        assert_eq!(
+            (
+                entries(TypeId::of::<Lender>()),
+                entries(TypeId::of::<Second>())
+            ),
+            (1, 1)
+        );
+    }
 }

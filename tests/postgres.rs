@@ -14,7 +14,9 @@ mod crm_process;
 #[path = "support/postgres.rs"]
 mod postgres;
 
+use crm_api::envelope::INTERNAL_MESSAGE;
 use crm_process::{admin, create, send, tenant, Crm};
+use crm_server::pipeline::failure::UNAVAILABLE_MESSAGE;
 use crm_testkit::{operation, Fixtures, Operation, OPERATIONS};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -159,6 +161,48 @@ async fn serve_and_admin_run_on_postgres_and_store_the_same_rows() {
         "the log shows the password: {log}"
     );
     assert!(log.contains("db=postgres://"), "{log}");
+}
+
+/// Which database errors are about the database's state (503, "retry later") and
+/// which are this write's own failure (500) is decided by SQLSTATE: a trigger
+/// raises one of each on a person's insert. Nothing of either is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_error_is_a_503_only_when_it_is_about_the_database() {
+    let Some(url) = postgres::database_url() else {
+        return;
+    };
+    let db = Path::new(&url);
+    let crm = Crm::start(db, &[], &[]).unwrap_or_else(|e| panic!("{e:?}"));
+    let t = tenant(db, "acme");
+    postgres::execute(
+        &url,
+        "CREATE FUNCTION refuse_person() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF NEW.email_norm LIKE 'full@%' THEN
+             RAISE EXCEPTION 'the disk is full, says the test' USING ERRCODE = '53100';
+           END IF;
+           IF NEW.email_norm LIKE 'broken@%' THEN
+             RAISE EXCEPTION 'broken, says the test' USING ERRCODE = 'P0001';
+           END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER refuse_person BEFORE INSERT ON people
+         FOR EACH ROW EXECUTE FUNCTION refuse_person();",
+    );
+    let op = operation("introzy_create_person");
+    for (email, expected) in [
+        ("full@example.com", op.refusal(503, UNAVAILABLE_MESSAGE)),
+        ("broken@example.com", op.refusal(500, INTERNAL_MESSAGE)),
+    ] {
+        let body = json!({"email": email, "firstName": "A", "lastName": "B"});
+        let answer = post(&crm, op, &t.token, &t.fixtures, &body).await;
+        assert_eq!(answer, expected, "{email}");
+    }
+    let body = json!({"email": "fine@example.com", "firstName": "A", "lastName": "B"});
+    let (status, _) = post(&crm, op, &t.token, &t.fixtures, &body).await;
+    assert_eq!(status, 201);
+    let people = postgres::query_i64(&url, "SELECT count(*) FROM people", &[]);
+    assert_eq!(people, 1, "only the fine one");
 }
 
 #[tokio::test(flavor = "multi_thread")]
